@@ -1,0 +1,57 @@
+// `guardrail-backup once`: one backup now, with a progress line when on a terminal.
+import { Command } from "commander";
+import { createLogger, Field } from "../../shared/log.js";
+import { GuardrailError } from "../../shared/errors.js";
+import { loadConfig } from "../config.js";
+import { createRunRecorder } from "../record.js";
+import { runBackup, type AfterSuccessStep, type Progress } from "../run-backup.js";
+import { action } from "./cli.js";
+
+/** Extra after-success steps (replication) registered by other modules before parsing. */
+export const onceAfterSuccess: AfterSuccessStep[] = [];
+
+export function onceCommand(): Command {
+  return new Command("once")
+    .description("take one backup now: snapshot, verify, compress, publish, prune")
+    .option("--no-prune", "keep every backup this time")
+    .action(
+      action(async (options: { prune: boolean }) => {
+        const config = loadConfig();
+        const logger = createLogger({ base: { [Field.component]: "backup" } });
+        const progress = process.stderr.isTTY ? progressLine() : undefined;
+        const result = await runBackup({
+          config,
+          logger,
+          recorder: createRunRecorder(config.dir),
+          prune: options.prune,
+          afterSuccess: onceAfterSuccess,
+          onProgress: progress?.update,
+        });
+        progress?.done();
+        if (result.outcome !== "ok") {
+          throw new GuardrailError(`backup failed at ${result.failedStep}: ${result.error}`, {
+            hint: result.hint,
+          });
+        }
+      }),
+    );
+}
+
+/** A single self-overwriting line on stderr: the step, and bytes done for the long ones. */
+function progressLine(): { update: (progress: Progress) => void; done: () => void } {
+  let last = 0;
+  return {
+    update: ({ step, doneBytes, totalBytes }) => {
+      const now = Date.now();
+      if (doneBytes !== undefined && now - last < 200) return;
+      last = now;
+      const share =
+        doneBytes !== undefined && totalBytes
+          ? ` ${Math.floor((doneBytes / totalBytes) * 100)}%`
+          : "";
+      const mb = doneBytes !== undefined ? ` ${(doneBytes / 1e6).toFixed(0)} MB` : "";
+      process.stderr.write(`\r\x1b[Kbackup: ${step}${share}${mb}`);
+    },
+    done: () => process.stderr.write("\r\x1b[K"),
+  };
+}

@@ -1,0 +1,224 @@
+// The sidecar's configuration: read from the environment once, validated at once (every problem
+// listed together, each naming its variable), with every default in this file.
+import { accessSync, constants, mkdirSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import cron from "node-cron";
+import { z } from "zod";
+import { ConfigError } from "../shared/errors.js";
+import { parseDuration } from "./duration.js";
+import { schedulePeriodMs } from "./schedule.js";
+
+/** Defaults in one place; the docs' configuration table is written from this list. */
+export const DEFAULTS = {
+  BACKUP_DIR: "backups/ beside BACKUP_DB",
+  BACKUP_SCHEDULE: "0 3 * * *",
+  TZ: "UTC",
+  BACKUP_KEEP_DAILY: "7",
+  BACKUP_KEEP_WEEKLY: "4",
+  BACKUP_KEEP_MONTHLY: "0",
+  BACKUP_GZIP_LEVEL: "3",
+  BACKUP_CHECK: "quick",
+  BACKUP_MAX_AGE: "one schedule period + 1h",
+  BACKUP_PORT: "9090",
+  BACKUP_TIMEOUT: "30m",
+  BACKUP_GRACE: "60s",
+} as const;
+
+const count = (name: string) =>
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number of backups (0 or more)`)
+    .transform(Number);
+
+const duration = (name: string) =>
+  z.string().transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined || ms <= 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `${name} must be a duration like 90s, 30m, 26h, 2d`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/**
+ * One entry per variable, keyed by its name. To add variables (replication, alerts), add keys
+ * here and fields to BackupConfig below; secrets are masked by name (see maskedConfig).
+ */
+export const EnvSchema = z.object({
+  BACKUP_DB: z
+    .string({ error: "BACKUP_DB is required: the path of the SQLite database to back up" })
+    .min(1, "BACKUP_DB is required: the path of the SQLite database to back up"),
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_SCHEDULE: z
+    .string()
+    .default(DEFAULTS.BACKUP_SCHEDULE)
+    .refine((value) => cron.validate(value), {
+      message: "BACKUP_SCHEDULE must be a cron expression like '0 3 * * *'",
+    }),
+  TZ: z
+    .string()
+    .default(DEFAULTS.TZ)
+    .refine(isTimeZone, { message: "TZ must be an IANA time zone like UTC or Europe/Madrid" }),
+  BACKUP_KEEP_DAILY: count("BACKUP_KEEP_DAILY").default(Number(DEFAULTS.BACKUP_KEEP_DAILY)),
+  BACKUP_KEEP_WEEKLY: count("BACKUP_KEEP_WEEKLY").default(Number(DEFAULTS.BACKUP_KEEP_WEEKLY)),
+  BACKUP_KEEP_MONTHLY: count("BACKUP_KEEP_MONTHLY").default(Number(DEFAULTS.BACKUP_KEEP_MONTHLY)),
+  BACKUP_GZIP_LEVEL: z
+    .string()
+    .regex(/^[1-9]$/, "BACKUP_GZIP_LEVEL must be a whole number from 1 (fast) to 9 (small)")
+    .default(DEFAULTS.BACKUP_GZIP_LEVEL)
+    .transform(Number),
+  BACKUP_CHECK: z
+    .enum(["quick", "full"], {
+      error: "BACKUP_CHECK must be quick or full",
+    })
+    .default(DEFAULTS.BACKUP_CHECK),
+  BACKUP_MAX_AGE: duration("BACKUP_MAX_AGE").optional(),
+  BACKUP_PORT: z
+    .string()
+    .regex(/^\d+$/, "BACKUP_PORT must be a TCP port from 0 to 65535")
+    .default(DEFAULTS.BACKUP_PORT)
+    .transform(Number)
+    .refine((port) => port <= 65535, { message: "BACKUP_PORT must be a TCP port from 0 to 65535" }),
+  BACKUP_TIMEOUT: duration("BACKUP_TIMEOUT").default(parseDuration(DEFAULTS.BACKUP_TIMEOUT)!),
+  BACKUP_GRACE: duration("BACKUP_GRACE").default(parseDuration(DEFAULTS.BACKUP_GRACE)!),
+});
+
+export interface BackupConfig {
+  /** Absolute path of the live database. */
+  db: string;
+  /** Absolute path of the folder holding backups, their manifests, the log and the lock. */
+  dir: string;
+  schedule: string;
+  timeZone: string;
+  keep: { daily: number; weekly: number; monthly: number };
+  gzipLevel: number;
+  check: "quick" | "full";
+  maxAgeMs: number;
+  port: number;
+  timeoutMs: number;
+  /** How long SIGTERM waits for a running backup before aborting it. */
+  graceMs: number;
+  /** The raw variables as read, for print-config. */
+  env: Record<string, string | undefined>;
+}
+
+/**
+ * Reads and checks the configuration. With `checkFiles` (the default) it also checks that the
+ * database exists and the backup folder is writable. Throws one ConfigError listing everything.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  options: { checkFiles?: boolean } = {},
+): BackupConfig {
+  const raw = pickEnv(env);
+  const parsed = EnvSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map(describeIssue), HINT);
+  }
+  const v = parsed.data;
+  const db = resolve(v.BACKUP_DB);
+  const dir = resolve(v.BACKUP_DIR ?? join(dirname(db), "backups"));
+  const config: BackupConfig = {
+    db,
+    dir,
+    schedule: v.BACKUP_SCHEDULE,
+    timeZone: v.TZ,
+    keep: {
+      daily: v.BACKUP_KEEP_DAILY,
+      weekly: v.BACKUP_KEEP_WEEKLY,
+      monthly: v.BACKUP_KEEP_MONTHLY,
+    },
+    gzipLevel: v.BACKUP_GZIP_LEVEL,
+    check: v.BACKUP_CHECK,
+    maxAgeMs: v.BACKUP_MAX_AGE ?? schedulePeriodMs(v.BACKUP_SCHEDULE, v.TZ) + 3_600_000,
+    port: v.BACKUP_PORT,
+    timeoutMs: v.BACKUP_TIMEOUT,
+    graceMs: v.BACKUP_GRACE,
+    env: raw,
+  };
+  if (options.checkFiles !== false) {
+    const problems = checkFiles(config);
+    if (problems.length > 0) throw new ConfigError(problems, HINT);
+  }
+  return config;
+}
+
+const HINT = "fix the variables above and start again; `guardrail-backup print-config` shows them";
+
+/** The variables this program reads: BACKUP_* and TZ. */
+function pickEnv(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const picked: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if ((name.startsWith("BACKUP_") || name === "TZ") && value !== "") picked[name] = value;
+  }
+  return picked;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const name = String(issue.path[0] ?? "environment");
+  const message = issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+  return message;
+}
+
+/** The checks that touch the disk: the database must exist, the folder must be writable. */
+function checkFiles(config: BackupConfig): string[] {
+  const problems: string[] = [];
+  try {
+    if (!statSync(config.db).isFile()) problems.push(`BACKUP_DB: ${config.db} is not a file`);
+  } catch {
+    problems.push(
+      `BACKUP_DB: ${config.db} does not exist (it is never created; point BACKUP_DB at the app's database)`,
+    );
+  }
+  try {
+    // The folder is created when missing (the database, never).
+    mkdirSync(config.dir, { recursive: true, mode: 0o700 });
+    if (!statSync(config.dir).isDirectory()) {
+      problems.push(`BACKUP_DIR: ${config.dir} is not a folder`);
+    } else {
+      accessSync(config.dir, constants.W_OK | constants.X_OK);
+    }
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    problems.push(
+      missing
+        ? `BACKUP_DIR: ${config.dir} does not exist and cannot be created (create it, writable by this user)`
+        : `BACKUP_DIR: ${config.dir} is not writable by this user (uid ${process.getuid?.()})`,
+    );
+  }
+  return problems;
+}
+
+function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True for variables whose value may hold a secret: names ending in URL, KEY, TOKEN, PASSWORD. */
+export function isSecretName(name: string): boolean {
+  return /(URL|KEY|TOKEN|PASSWORD|SECRET)$/.test(name);
+}
+
+/** A value fit to print: URLs lose credentials and query, other secrets are hidden. */
+export function maskValue(name: string, value: string): string {
+  if (!isSecretName(name)) return value;
+  if (name.endsWith("URL")) {
+    try {
+      const url = new URL(value);
+      if (url.username || url.password) url.username = url.password = "***";
+      if (url.search) url.search = "?***";
+      return url.toString();
+    } catch {
+      return "***";
+    }
+  }
+  if (name.endsWith("KEY") && value.startsWith("/")) return value;
+  return "***";
+}

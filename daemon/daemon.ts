@@ -1,0 +1,161 @@
+// The long-running sidecar: a scheduler that starts backups, one at a time, and an HTTP server
+// for /health and /metrics. Shutdown stops scheduling, gives a running backup BACKUP_GRACE to
+// finish, then aborts it (its temporary files are removed by the pipeline) and resolves.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createLogger, Field, type Logger } from "../shared/log.js";
+import { listBackups } from "./catalog.js";
+import type { BackupConfig } from "./config.js";
+import { judgeHealth } from "./health.js";
+import { databaseBaseName } from "./manifest.js";
+import { createMetrics } from "./metrics.js";
+import { createRunRecorder } from "./record.js";
+import { runBackup, type AfterSuccessStep, type BackupResult } from "./run-backup.js";
+import { Scheduler } from "./scheduler.js";
+
+export interface DaemonOptions {
+  config: BackupConfig;
+  afterSuccess?: AfterSuccessStep[];
+  logger?: Logger;
+  /** Handle SIGTERM/SIGINT (stop) and SIGUSR1 (back up now); on by default. */
+  signals?: boolean;
+  watchdogMs?: number;
+}
+
+export interface Daemon {
+  /** The port /health and /metrics listen on (useful with BACKUP_PORT=0). */
+  port: number;
+  /** Resolves once the daemon has shut down. */
+  stopped: Promise<void>;
+  stop(reason: string): Promise<void>;
+  /** Starts a backup now unless one runs; resolves when it ends. */
+  backupNow(reason: string): Promise<void>;
+}
+
+/** Starts the daemon: HTTP server first (so health is visible during catch-up), then the schedule. */
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ base: { [Field.component]: "daemon" } });
+  const recorder = createRunRecorder(config.dir);
+  const base = databaseBaseName(config.db);
+  const abort = new AbortController();
+  let running: Promise<void> | undefined;
+  let lastResult: BackupResult | undefined;
+
+  const backups = () => listBackups(config.dir, base);
+  const lastGood = async () => {
+    const entry = (await backups()).find((candidate) => candidate.verified);
+    return entry ? new Date(entry.manifest?.createdAt ?? entry.name.time) : undefined;
+  };
+  const metrics = createMetrics({ kept: async () => (await backups()).length, lastGood });
+
+  const backupNow = (reason: string): Promise<void> => {
+    if (running) {
+      logger.info({ reason }, "backup request skipped: a backup is running");
+      return running;
+    }
+    logger.info({ reason }, "backup starting");
+    running = runBackup({
+      config,
+      logger,
+      recorder,
+      signal: abort.signal,
+      afterSuccess: options.afterSuccess,
+    })
+      .then((result) => {
+        lastResult = result;
+        metrics.observe(result);
+      })
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
+
+  const scheduler = new Scheduler({
+    schedule: config.schedule,
+    timeZone: config.timeZone,
+    logger,
+    lastGood,
+    busy: () => running !== undefined,
+    run: (reason) => backupNow(reason),
+    watchdogMs: options.watchdogMs,
+  });
+
+  const server = createServer((request, response) => {
+    void (async () => {
+      if (request.url === "/health") {
+        const health = await judgeHealth({
+          config,
+          lastGood,
+          lastResult,
+          nextRun: scheduler.nextRun(),
+          running: running !== undefined,
+        });
+        response.writeHead(health.healthy ? 200 : 503, { "content-type": "application/json" });
+        response.end(JSON.stringify(health) + "\n");
+      } else if (request.url === "/metrics") {
+        response.writeHead(200, { "content-type": metrics.registry.contentType });
+        response.end(await metrics.registry.metrics());
+      } else {
+        response
+          .writeHead(404, { "content-type": "text/plain" })
+          .end("not found: try /health or /metrics\n");
+      }
+    })().catch((error: unknown) => {
+      logger.error({ [Field.err]: error, url: request.url }, "http request failed");
+      if (!response.headersSent) response.writeHead(500);
+      response.end();
+    });
+  });
+  await listen(server, config.port);
+  const port = (server.address() as AddressInfo).port;
+  logger.info(
+    { port, schedule: config.schedule, timeZone: config.timeZone, [Field.db]: config.db },
+    "daemon started",
+  );
+
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ reason }, "daemon stopping");
+      scheduler.stop();
+      if (running) {
+        const finished = await Promise.race([
+          running.then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(resolve, config.graceMs, false).unref()),
+        ]);
+        if (!finished) {
+          logger.warn({ graceMs: config.graceMs }, "backup aborted: grace period over");
+          abort.abort(new Error(`the daemon was stopped (${reason})`));
+          await running;
+        }
+      }
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      logger.info({ reason }, "daemon stopped");
+      resolveStopped();
+    })();
+    return stopping;
+  };
+
+  if (options.signals !== false) {
+    process.once("SIGTERM", () => void stop("SIGTERM"));
+    process.once("SIGINT", () => void stop("SIGINT"));
+    process.on("SIGUSR1", () => void backupNow("SIGUSR1"));
+  }
+  void scheduler.start();
+  return { port, stopped, stop, backupNow };
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}

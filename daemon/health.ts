@@ -1,0 +1,59 @@
+// /health: the truth about the backups, for a probe. Unhealthy (503) when there is no verified
+// backup younger than BACKUP_MAX_AGE, or when the last run failed.
+import type { BackupConfig } from "./config.js";
+import type { BackupResult } from "./run-backup.js";
+
+export interface Health {
+  healthy: boolean;
+  /** Why it is unhealthy; empty when healthy. */
+  problems: string[];
+  lastGoodBackup: string | null;
+  lastGoodAgeSeconds: number | null;
+  maxAgeSeconds: number;
+  lastRun: { outcome: string; at: string; step?: string; error?: string } | null;
+  running: boolean;
+  nextRun: string | null;
+}
+
+/** Judges health from the folder (the newest verified backup) and the last run of this process. */
+export async function judgeHealth(input: {
+  config: BackupConfig;
+  lastGood: () => Promise<Date | undefined>;
+  lastResult: BackupResult | undefined;
+  nextRun: Date | undefined;
+  running: boolean;
+  now?: Date;
+}): Promise<Health> {
+  const now = input.now ?? new Date();
+  const good = await input.lastGood();
+  const ageMs = good ? now.getTime() - good.getTime() : undefined;
+  const problems: string[] = [];
+
+  if (ageMs === undefined) problems.push("no verified backup yet");
+  else if (ageMs > input.config.maxAgeMs) {
+    problems.push(
+      `the newest verified backup is older than BACKUP_MAX_AGE (${Math.round(ageMs / 1000)}s)`,
+    );
+  }
+  const last = input.lastResult;
+  if (last?.outcome === "failed")
+    problems.push(`the last backup failed at ${last.failedStep}: ${last.error}`);
+
+  return {
+    healthy: problems.length === 0,
+    problems,
+    lastGoodBackup: good?.toISOString() ?? null,
+    lastGoodAgeSeconds: ageMs === undefined ? null : Math.round(ageMs / 1000),
+    maxAgeSeconds: Math.round(input.config.maxAgeMs / 1000),
+    lastRun: last
+      ? {
+          outcome: last.outcome,
+          at: last.startedAt.toISOString(),
+          step: last.failedStep,
+          error: last.error,
+        }
+      : null,
+    running: input.running,
+    nextRun: input.nextRun?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// guardrail-backup: the backup sidecar's command line. Each subcommand lives in commands/.
+import { Command, CommanderError } from "commander";
+import { listCommand } from "./commands/list.js";
+import { onceCommand } from "./commands/once.js";
+import { printConfigCommand } from "./commands/print-config.js";
+import { pruneCommand } from "./commands/prune.js";
+import { runCommand } from "./commands/run.js";
+import { verifyCommand } from "./commands/verify.js";
+import { PROGRAM, reportFailure } from "./commands/cli.js";
+import { GUARDRAIL_VERSION } from "./version.js";
+
+/** The program with every subcommand; usage errors exit 2, help and version exit 0. */
+export function buildProgram(): Command {
+  const program = new Command(PROGRAM)
+    .description("Consistent, verified, compressed backups of a live SQLite database.")
+    .version(GUARDRAIL_VERSION)
+    .showHelpAfterError("(add --help for usage)");
+  for (const command of [
+    runCommand(),
+    onceCommand(),
+    listCommand(),
+    verifyCommand(),
+    pruneCommand(),
+    printConfigCommand(),
+  ]) {
+    program.addCommand(command);
+  }
+  const exitOnUsage = (error: CommanderError) => {
+    const ok = error.exitCode === 0;
+    process.exit(ok ? 0 : 2);
+  };
+  program.exitOverride(exitOnUsage);
+  for (const command of program.commands) command.exitOverride(exitOnUsage);
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => reportFailure(error));
