@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    exclude: ["test/fixtures/**", "node_modules/**"],
     testTimeout: 120_000,
     hookTimeout: 180_000,
     pool: "forks",

@@ -1,0 +1,40 @@
+// Exporting a pushed commit's tree. The pushed objects are still in git's quarantine, where
+// clone, worktree and every ref update fail, so the tree goes through a throwaway index file
+// and `checkout-index`: nothing is written to the repository.
+import { join } from "node:path";
+import { GuardrailError } from "../shared/errors.js";
+import { repositoryGit } from "./git.js";
+import { shortSha } from "./refs.js";
+
+/**
+ * Writes the files of commit `sha` into the existing, empty folder `dest`, using `scratch` for
+ * the temporary index. Throws when `sha` is not a commit or git fails.
+ */
+export async function exportCommit(
+  repoDir: string,
+  sha: string,
+  dest: string,
+  scratch: string,
+): Promise<void> {
+  const git = repositoryGit(repoDir, {
+    GIT_INDEX_FILE: join(scratch, "guardrail-index"),
+    GIT_WORK_TREE: dest,
+  });
+
+  const type = (await git.raw(["cat-file", "-t", sha])).trim();
+  if (type !== "commit") {
+    throw new GuardrailError(`${shortSha(sha)} is a ${type}, not a commit`, {
+      hint: "protected branches must point at commits",
+    });
+  }
+
+  try {
+    await git.raw(["read-tree", sha]);
+    await git.raw(["checkout-index", "--all"]);
+  } catch (error) {
+    throw new GuardrailError(`could not export the files of ${shortSha(sha)}`, {
+      cause: error,
+      hint: "check the disk space and permissions of the temp folder",
+    });
+  }
+}

@@ -1,0 +1,113 @@
+// The push gate's settings: `guardrail.*` keys of the repository's git config, read in one git
+// call and validated at once, every problem named by its key.
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { ConfigError } from "../shared/errors.js";
+import { repositoryGit } from "./git.js";
+
+export type Mode = "enforce" | "warn" | "off";
+
+const FORBIDDEN_ENV = /^(GIT_|GITEA_|FORGEJO__|SSH_)/;
+
+const gitBool = z.preprocess(
+  (value) => (typeof value === "string" ? value.toLowerCase() : value),
+  z
+    .enum(["true", "yes", "on", "1", "", "false", "no", "off", "0"], {
+      error: "must be true or false",
+    })
+    .transform((value) => ["true", "yes", "on", "1", ""].includes(value)),
+);
+const seconds = z.coerce
+  .number({ error: "must be a whole number of seconds" })
+  .int({ error: "must be a whole number of seconds" })
+  .min(1, { error: "must be at least 1 second" });
+const command = z.string().trim().min(1, { error: "must not be empty" });
+const names = z
+  .array(z.string().trim().min(1))
+  .transform((values) => values.flatMap((value) => value.split(/[\s,]+/).filter(Boolean)));
+
+/** Every `guardrail.*` key, its default and its validation. Keys are case-insensitive in git. */
+const HookConfigSchema = z.object({
+  branch: z.array(z.string().trim().min(1)).transform((v) => (v.length > 0 ? v : ["main"])),
+  allowDelete: gitBool.default(false),
+  installCommand: command.default("bun install --frozen-lockfile"),
+  testCommand: command.default("bun test"),
+  workdir: z
+    .string()
+    .trim()
+    .default(".")
+    .refine((dir) => !dir.startsWith("/") && !dir.split("/").includes(".."), {
+      error: "must be a path inside the repository, without '..'",
+    }),
+  passEnv: names.refine((list) => !list.some((name) => FORBIDDEN_ENV.test(name)), {
+    error: "may not name GIT_*, GITEA_*, FORGEJO__* or SSH_* variables",
+  }),
+  pushers: names,
+  allowSkip: names,
+  timeout: seconds.default(600),
+  mode: z
+    .enum(["enforce", "warn", "off"], { error: "must be enforce, warn or off" })
+    .default("enforce"),
+  cacheDir: z.string().trim().min(1).optional(),
+  progressInterval: seconds.default(10),
+  tailLines: z.coerce.number().int().min(10).max(10_000).default(150),
+});
+
+export type HookConfig = Omit<z.infer<typeof HookConfigSchema>, "cacheDir"> & { cacheDir: string };
+
+const MULTI = new Set(["branch", "passEnv", "pushers", "allowSkip"]);
+const KEYS = new Map(Object.keys(HookConfigSchema.shape).map((key) => [key.toLowerCase(), key]));
+
+/**
+ * Validates the `guardrail.*` entries of `git config --null --list` output. Throws one
+ * ConfigError listing every bad or unknown key; an unknown key is an error because a misspelt
+ * `guardrail.brnach` would otherwise leave a branch silently unprotected.
+ */
+export function parseHookConfig(listing: string): HookConfig {
+  const raw: Record<string, string | string[]> = {};
+  for (const key of MULTI) raw[key] = [];
+  const problems: string[] = [];
+
+  for (const entry of listing.split("\0")) {
+    const newline = entry.indexOf("\n");
+    const name = (newline < 0 ? entry : entry.slice(0, newline)).toLowerCase();
+    const value = newline < 0 ? "" : entry.slice(newline + 1);
+    if (!name.startsWith("guardrail.")) continue;
+
+    const key = KEYS.get(name.slice("guardrail.".length));
+    if (!key) {
+      problems.push(`${name}: unknown key (known: ${[...KEYS.values()].join(", ")})`);
+    } else if (MULTI.has(key)) {
+      (raw[key] as string[]).push(value);
+    } else {
+      raw[key] = value; // the last value wins, as with `git config --get`
+    }
+  }
+
+  const parsed = HookConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = String(issue.path[0] ?? "");
+      const shown = Array.isArray(raw[key]) ? (raw[key] as string[]).join(", ") : raw[key];
+      problems.push(`guardrail.${key} = ${JSON.stringify(shown)}: ${issue.message}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) {
+    throw new ConfigError(problems, "fix it with `git config` in the bare repository");
+  }
+
+  return { ...parsed.data, cacheDir: parsed.data.cacheDir ?? defaultCacheDir() };
+}
+
+/** Where bun's package cache lives between pushes: the git user's cache folder. */
+function defaultCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || (process.env.HOME ? join(homedir(), ".cache") : "");
+  return base ? join(base, "guardrail") : join(tmpdir(), `guardrail-cache-${process.getuid?.()}`);
+}
+
+/** Reads and validates the repository's `guardrail.*` keys with one git call. */
+export async function readHookConfig(repoDir: string): Promise<HookConfig> {
+  const listing = await repositoryGit(repoDir).raw(["config", "--null", "--list"]);
+  return parseHookConfig(listing);
+}

@@ -1,0 +1,66 @@
+// Entry point of the compiled pre-receive hook: read what git hands over, run the gate, write
+// the audit line, and exit 0 to accept or 1 to refuse. Anything unexpected refuses: fail closed.
+import { resolve } from "node:path";
+import { describeError, GuardrailError } from "../shared/errors.js";
+import { appendAudit } from "./audit.js";
+import { runGate } from "./gate.js";
+import { createSay } from "./say.js";
+
+const VERSION = "0.1.0";
+
+async function main(): Promise<number> {
+  const say = createSay();
+  const repoDir = resolve(process.env.GIT_DIR ?? ".");
+
+  // `scripts/install-hook` runs the installed hook this way to prove that it really runs.
+  if (process.env.GUARDRAIL_CANARY === "1") {
+    say(`canary: push gate ${VERSION} runs in ${repoDir}`);
+    return 0;
+  }
+
+  const controller = new AbortController();
+  for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+    process.on(signal, () => controller.abort());
+  }
+
+  const started = Date.now();
+  try {
+    const stdin = await readStdin();
+    const result = await runGate({
+      repoDir,
+      stdin,
+      env: process.env,
+      say,
+      signal: controller.signal,
+    });
+    appendAudit(repoDir, result.audit);
+    return result.accepted ? 0 : 1;
+  } catch (error) {
+    say(`push refused: the push gate could not check this push: ${describeError(error)}`);
+    if (error instanceof GuardrailError && error.hint) say(`fix: ${error.hint}`);
+    else say("fix: ask the server's admin to check the push gate (see its audit log)");
+    try {
+      appendAudit(repoDir, {
+        pusher: process.env.GITEA_PUSHER_NAME,
+        refs: [],
+        verdict: "refused",
+        mode: "error",
+        bypass: undefined,
+        tested: [],
+        durationMs: Date.now() - started,
+        error: describeError(error),
+      });
+    } catch {
+      // The refusal stands; a log that cannot be written must not turn it into an acceptance.
+    }
+    return 1;
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+process.exitCode = await main();

@@ -1,0 +1,93 @@
+// The throwaway folder one gated commit is tested in: the exported tree, a private HOME and
+// TMPDIR for the tests, and a `bun` that is this very executable.
+import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { dir } from "tmp-promise";
+
+export interface Workspace {
+  root: string;
+  /** Where the commit's tree is exported. */
+  tree: string;
+  home: string;
+  tmp: string;
+  /** Put first on the tests' PATH: holds `bun` and `bunx`. */
+  bin: string;
+  /** Removes everything; safe to call more than once. */
+  remove(): Promise<void>;
+}
+
+const PREFIX = "guardrail-push-";
+const OWNER_FILE = "owner.pid";
+
+/**
+ * Creates a fresh workspace under the system temp folder. The caller must call `remove()` in a
+ * `finally`; a workspace left by a killed hook is removed by the next `sweepStaleWorkspaces`.
+ */
+export async function createWorkspace(): Promise<Workspace> {
+  const made = await dir({ prefix: PREFIX, unsafeCleanup: true });
+  const root = made.path;
+  const workspace: Workspace = {
+    root,
+    tree: join(root, "tree"),
+    home: join(root, "home"),
+    tmp: join(root, "tmp"),
+    bin: join(root, "bin"),
+    remove: () => rm(root, { recursive: true, force: true }),
+  };
+
+  await writeFile(join(root, OWNER_FILE), String(process.pid));
+  await Promise.all(
+    [workspace.tree, workspace.home, workspace.tmp, workspace.bin].map((path) => mkdir(path)),
+  );
+  await writeBunShims(workspace.bin);
+  return workspace;
+}
+
+/**
+ * Removes workspaces whose owning hook process is gone (killed before its `finally` ran).
+ * Returns how many it removed; never throws.
+ */
+export async function sweepStaleWorkspaces(base = tmpdir()): Promise<number> {
+  let removed = 0;
+  const entries = await readdir(base).catch(() => [] as string[]);
+  for (const entry of entries.filter((name) => name.startsWith(PREFIX))) {
+    const root = join(base, entry);
+    const owner = Number(await readFile(join(root, OWNER_FILE), "utf8").catch(() => "NaN"));
+    if (Number.isInteger(owner) && isAlive(owner)) continue;
+    if (!Number.isInteger(owner) && !(await isOlderThan(root, 3_600_000))) continue;
+    await rm(root, { recursive: true, force: true }).then(
+      () => removed++,
+      () => {},
+    );
+  }
+  return removed;
+}
+
+// The compiled hook carries a complete bun: with BUN_BE_BUN=1 it behaves as the bun CLI, so
+// the server needs no bun of its own and the tests run on the bun version the hook was built with.
+async function writeBunShims(bin: string): Promise<void> {
+  const self = process.execPath.replaceAll("'", "'\\''");
+  const shims = {
+    bun: `#!/bin/sh\nBUN_BE_BUN=1 exec '${self}' "$@"\n`,
+    bunx: `#!/bin/sh\nBUN_BE_BUN=1 exec '${self}' x "$@"\n`,
+  };
+  for (const [name, body] of Object.entries(shims)) {
+    await writeFile(join(bin, name), body);
+    await chmod(join(bin, name), 0o755);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+async function isOlderThan(path: string, ms: number): Promise<boolean> {
+  const info = await stat(path).catch(() => undefined);
+  return info !== undefined && Date.now() - info.mtimeMs > ms;
+}
