@@ -1,0 +1,184 @@
+// Restore: put a verified backup in place of a stopped app's database, keeping the old database
+// and its -wal/-shm beside it so the restore can be undone with a few `mv` commands.
+import { randomBytes } from "node:crypto";
+import { chmod, chown, open, rename, rm, stat } from "node:fs/promises";
+import { basename, join, resolve } from "node:path";
+import type { Logger } from "../shared/log.js";
+import { Field } from "../shared/log.js";
+import { listBackups } from "./catalog.js";
+import { inspectDatabase } from "./inspect-db.js";
+import { TEMP_PREFIX, databaseBaseName } from "./manifest.js";
+import { findOpenHolders } from "./open-files.js";
+import { shellQuote } from "./shell-quote.js";
+import {
+  RestoreRefusedError,
+  asideSuffix,
+  resolveRestoreTarget,
+  type RestoreTarget,
+} from "./restore-target.js";
+import { BackupUnusableError, readManifestFor, unpackBackup } from "./unpack.js";
+
+export { RestoreRefusedError };
+
+export interface RestoreRequest {
+  /** A backup file path, or the name of a file in `backupDir`; undefined with `latest`. */
+  backup: string | undefined;
+  latest: boolean;
+  /** The database path to restore into. */
+  to: string;
+  /** Restore even while other processes hold the database open. */
+  force: boolean;
+  backupDir: string;
+  now?: Date;
+}
+
+export interface RestoreReport {
+  backup: string;
+  database: string;
+  /** Each file moved aside, from its old name to its new one. */
+  movedAside: { from: string; to: string }[];
+  bytes: number;
+  durationMs: number;
+  /** Shell commands that put the old database back (run with the app stopped). */
+  undo: string[];
+}
+
+/**
+ * Verifies the backup (hash, then integrity_check of the decompressed copy in the target's
+ * folder), refuses while another process holds the database unless `force`, moves the database
+ * and its -wal/-shm aside together, renames the restored file into place and checks it. Any
+ * failure before the rename leaves every existing file as it was.
+ */
+export async function restoreBackup(request: RestoreRequest, log: Logger): Promise<RestoreReport> {
+  const started = performance.now();
+  const target = await resolveRestoreTarget(request.to);
+  const backupPath = await resolveBackup(request, target);
+  await refuseIfOpen(target, request.force, log);
+
+  const manifest = await readManifestFor(backupPath);
+  if (manifest.database.name !== databaseBaseName(target.path)) {
+    throw new RestoreRefusedError(
+      `${basename(backupPath)} is a backup of "${manifest.database.name}", not of ${target.path}`,
+      { hint: "pick a backup of this database, or check the --to path" },
+    );
+  }
+
+  const temp = join(target.dir, `${TEMP_PREFIX}restore-${randomBytes(6).toString("hex")}`);
+  let suffix: string;
+  try {
+    await unpackBackup(backupPath, manifest, temp);
+    const facts = inspectDatabase(temp, { full: true, foreignKeys: false });
+    if (facts.check !== "ok") {
+      throw new BackupUnusableError(`${backupPath} fails integrity_check: ${facts.check}`, {
+        hint: "use an older backup (see `list`)",
+      });
+    }
+    if (target.original) {
+      await chown(temp, target.original.uid, target.original.gid);
+      await chmod(temp, target.original.mode);
+    }
+    await refuseIfOpen(target, request.force, log);
+    suffix = await asideSuffix(target.companions, request.now ?? new Date());
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+
+  const movedAside = await moveAside(target.companions, suffix, temp);
+  await rename(temp, target.path);
+  await syncDir(target.dir);
+  const check = inspectDatabase(target.path, { full: false, foreignKeys: false }).check;
+  if (check !== "ok") {
+    throw new RestoreRefusedError(`the restored ${target.path} fails quick_check: ${check}`, {
+      hint: `undo with: ${undoCommands(target, movedAside).join(" && ")}`,
+    });
+  }
+
+  const report: RestoreReport = {
+    backup: backupPath,
+    database: target.path,
+    movedAside,
+    bytes: manifest.uncompressed.bytes,
+    durationMs: Math.round(performance.now() - started),
+    undo: undoCommands(target, movedAside),
+  };
+  log.info(
+    { [Field.file]: backupPath, [Field.db]: target.path, [Field.durationMs]: report.durationMs },
+    "restore done",
+  );
+  return report;
+}
+
+/** The backup to restore: `--latest`, a path, or a name in BACKUP_DIR. */
+async function resolveBackup(request: RestoreRequest, target: RestoreTarget): Promise<string> {
+  if (request.latest) {
+    const entries = await listBackups(request.backupDir, databaseBaseName(target.path));
+    const newest = entries.find((entry) => entry.verified);
+    if (!newest) {
+      throw new BackupUnusableError(
+        `no verified backup of ${target.path} in ${request.backupDir}`,
+        {
+          hint: "run `guardrail-backup list` to see what is there",
+        },
+      );
+    }
+    return newest.path;
+  }
+  if (!request.backup) throw new RestoreRefusedError("name a backup to restore, or use --latest");
+  const asGiven = resolve(request.backup);
+  const inDir = join(request.backupDir, request.backup);
+  const isGiven = await stat(asGiven).then(
+    () => true,
+    () => false,
+  );
+  return isGiven || request.backup.includes("/") ? asGiven : inDir;
+}
+
+async function refuseIfOpen(target: RestoreTarget, force: boolean, log: Logger): Promise<void> {
+  const holders = await findOpenHolders(target.companions);
+  if (holders.length === 0) return;
+  const who = holders.map((h) => `${h.command} (pid ${h.pid})`).join(", ");
+  if (force) {
+    log.warn({ [Field.db]: target.path, holders: who }, "restore forced over open database");
+    return;
+  }
+  throw new RestoreRefusedError(`${target.path} is open in ${who}`, {
+    hint: "stop the app first (restoring under a running app mixes old and new pages), or pass --force",
+  });
+}
+
+/** Renames each existing companion to `<name><suffix>`; on failure, puts back what moved. */
+async function moveAside(paths: readonly string[], suffix: string, temp: string) {
+  const moved: { from: string; to: string }[] = [];
+  try {
+    for (const from of paths) {
+      const exists = await stat(from).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) continue;
+      await rename(from, from + suffix);
+      moved.push({ from, to: from + suffix });
+    }
+  } catch (error) {
+    for (const { from, to } of moved.reverse()) await rename(to, from).catch(() => {});
+    await rm(temp, { force: true });
+    throw new RestoreRefusedError("could not move the current database aside", { cause: error });
+  }
+  return moved;
+}
+
+function undoCommands(target: RestoreTarget, moved: { from: string; to: string }[]): string[] {
+  const commands = [`rm -f -- ${target.companions.map(shellQuote).join(" ")}`];
+  for (const { from, to } of moved) commands.push(`mv -- ${shellQuote(to)} ${shellQuote(from)}`);
+  return commands;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
