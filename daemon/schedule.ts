@@ -65,6 +65,23 @@ export function wallClock(instant: number, timeZone: string): number {
   return Date.UTC(parts.year!, parts.month! - 1, parts.day!, parts.hour!, parts.minute!);
 }
 
+const offsets = new Map<string, number>();
+
+/**
+ * The zone's offset at a quarter-hour boundary, cached: the watchdog scans the same days again
+ * every minute, and Intl formatting is what costs.
+ */
+function offsetAt(quarter: number, timeZone: string): number {
+  const key = `${timeZone} ${quarter}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    if (offsets.size > 50_000) offsets.clear();
+    offset = wallClock(quarter, timeZone) - quarter;
+    offsets.set(key, offset);
+  }
+  return offset;
+}
+
 /**
  * Calls `visit` for every slot due in (from, to], in order, until it returns false. Offsets are
  * looked up once per quarter hour: every zone changes offset on a quarter-hour boundary.
@@ -78,10 +95,10 @@ function walkSlots(
 ): void {
   const matcher = matcherFor(schedule);
   let t = Math.floor(from / MINUTE) * MINUTE;
-  let seen = wallClock(t, timeZone);
-  let offset = seen - t;
+  let offset = offsetAt(Math.floor(t / QUARTER) * QUARTER, timeZone);
+  let seen = t + offset;
   for (t += MINUTE; t <= to; t += MINUTE) {
-    if (t % QUARTER === 0) offset = wallClock(t, timeZone) - t;
+    if (t % QUARTER === 0) offset = offsetAt(t, timeZone);
     const local = t + offset;
     for (let m = seen + MINUTE; m <= local; m += MINUTE) {
       const date = new Date(m);

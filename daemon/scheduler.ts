@@ -8,7 +8,7 @@
 // until the next slot, so a broken database does not mean a backup loop.
 import cron, { type ScheduledTask } from "node-cron";
 import { Field, type Logger } from "../shared/log.js";
-import { nextSlot, previousSlot, type Slot } from "./schedule.js";
+import { nextSlot, previousSlot, slotsBetween, type Slot } from "./schedule.js";
 
 export interface SchedulerOptions {
   schedule: string;
@@ -31,6 +31,7 @@ export class Scheduler {
   /** The local minute of the last slot handled (run, covered or skipped). */
   private handled: string | undefined;
   private readonly now: () => Date;
+  private cursor: { time: Date; slot: Slot | undefined } | undefined;
 
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? (() => new Date());
@@ -57,12 +58,30 @@ export class Scheduler {
     return nextSlot(this.options.schedule, this.options.timeZone, this.now())?.at;
   }
 
+  /**
+   * The latest slot at or before `now`. Checks come every minute, so after the first full look
+   * back only the minutes since the previous check are scanned; a clock that went backwards or
+   * jumped far gets a full look back.
+   */
+  private latestSlot(now: Date): Slot | undefined {
+    const { schedule, timeZone } = this.options;
+    const cursor = this.cursor;
+    let slot: Slot | undefined;
+    if (cursor && now >= cursor.time && now.getTime() - cursor.time.getTime() < 86_400_000) {
+      slot = slotsBetween(schedule, timeZone, cursor.time, now).at(-1) ?? cursor.slot;
+    } else {
+      slot = previousSlot(schedule, timeZone, now);
+    }
+    this.cursor = { time: now, slot };
+    return slot;
+  }
+
   /** Runs a backup when a slot is due and not yet covered. Never throws. */
   async check(reason: string): Promise<void> {
     const { logger } = this.options;
     try {
       const now = this.now();
-      const slot = previousSlot(this.options.schedule, this.options.timeZone, now);
+      const slot = this.latestSlot(now);
       const lastGood = await this.options.lastGood();
       // With no backup at all, a new install backs up at once rather than at the next slot.
       const due = lastGood === undefined || (slot !== undefined && lastGood < slot.at);
