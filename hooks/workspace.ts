@@ -4,6 +4,7 @@ import { chmod, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/pr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dir } from "tmp-promise";
+import { killProcessesIn } from "../shared/process.js";
 
 export interface Workspace {
   root: string;
@@ -45,8 +46,8 @@ export async function createWorkspace(): Promise<Workspace> {
 }
 
 /**
- * Removes workspaces whose owning hook process is gone (killed before its `finally` ran).
- * Returns how many it removed; never throws.
+ * Removes workspaces whose owning hook process is gone (killed before its `finally` ran), and
+ * stops any process still running in them. Returns how many it removed; never throws.
  */
 export async function sweepStaleWorkspaces(base = tmpdir()): Promise<number> {
   let removed = 0;
@@ -56,6 +57,8 @@ export async function sweepStaleWorkspaces(base = tmpdir()): Promise<number> {
     const owner = Number(await readFile(join(root, OWNER_FILE), "utf8").catch(() => "NaN"));
     if (Number.isInteger(owner) && isAlive(owner)) continue;
     if (!Number.isInteger(owner) && !(await isOlderThan(root, 3_600_000))) continue;
+    // Its hook was killed before it could stop the tests; they may still be running there.
+    killProcessesIn(root);
     await rm(root, { recursive: true, force: true }).then(
       () => removed++,
       () => {},

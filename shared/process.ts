@@ -2,7 +2,7 @@
 // kills the whole tree, and no waiting on pipes that an orphaned grandchild keeps open.
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import type { Readable } from "node:stream";
 
 export interface RunOptions {
@@ -119,18 +119,41 @@ function trySignal(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Process ids whose environment holds this run's marker (Linux /proc; empty elsewhere). */
-function processesWithMarker(runId: string): number[] {
-  const needle = `${MARKER}=${runId}`;
-  let entries: string[];
+/**
+ * Kills (SIGKILL) every process whose working directory is inside `dir`: what is left of a run
+ * whose supervisor was itself killed. Linux /proc only; returns how many were signalled.
+ */
+export function killProcessesIn(dir: string): number {
+  let killed = 0;
+  for (const entry of listProcesses()) {
+    try {
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      if (cwd === dir || cwd.startsWith(`${dir}/`)) {
+        trySignal(Number(entry), "SIGKILL");
+        killed++;
+      }
+    } catch {
+      // Exited meanwhile, or owned by someone else.
+    }
+  }
+  return killed;
+}
+
+function listProcesses(): string[] {
   try {
-    entries = readdirSync("/proc");
+    return readdirSync("/proc").filter(
+      (entry) => /^\d+$/.test(entry) && Number(entry) !== process.pid,
+    );
   } catch {
     return [];
   }
+}
+
+/** Process ids whose environment holds this run's marker (Linux /proc; empty elsewhere). */
+function processesWithMarker(runId: string): number[] {
+  const needle = `${MARKER}=${runId}`;
   const found: number[] = [];
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+  for (const entry of listProcesses()) {
     try {
       const environ = readFileSync(`/proc/${entry}/environ`, "latin1");
       if (environ.split("\0").includes(needle)) found.push(Number(entry));
