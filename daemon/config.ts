@@ -176,17 +176,22 @@ function checkFiles(config: BackupConfig): string[] {
   try {
     // The folder is created when missing (the database, never).
     mkdirSync(config.dir, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    problems.push(
+      `BACKUP_DIR: ${config.dir} does not exist and cannot be created (${reason}); create it, writable by this user`,
+    );
+    return problems;
+  }
+  try {
     if (!statSync(config.dir).isDirectory()) {
       problems.push(`BACKUP_DIR: ${config.dir} is not a folder`);
     } else {
       accessSync(config.dir, constants.W_OK | constants.X_OK);
     }
-  } catch (error) {
-    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+  } catch {
     problems.push(
-      missing
-        ? `BACKUP_DIR: ${config.dir} does not exist and cannot be created (create it, writable by this user)`
-        : `BACKUP_DIR: ${config.dir} is not writable by this user (uid ${process.getuid?.()})`,
+      `BACKUP_DIR: ${config.dir} is not writable by this user (uid ${process.getuid?.()})`,
     );
   }
   return problems;

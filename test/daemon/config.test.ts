@@ -1,0 +1,120 @@
+import { mkdirSync, writeFileSync, existsSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConfigError } from "../../shared/errors.js";
+import { loadConfig, maskValue } from "../../daemon/config.js";
+import { makeWorkspace, seedDatabase, type Workspace } from "../support/backup-env.js";
+
+let ws: Workspace;
+beforeEach(async () => {
+  ws = await makeWorkspace();
+  seedDatabase(ws.db, 1);
+});
+afterEach(async () => ws.tmp.cleanup());
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(2);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("configuration", () => {
+  it("fills every default from BACKUP_DB alone and creates the backups folder beside it", () => {
+    const config = loadConfig({ BACKUP_DB: ws.db });
+    expect(config).toMatchObject({
+      db: ws.db,
+      dir: join(ws.db, "..", "backups"),
+      schedule: "0 3 * * *",
+      timeZone: "UTC",
+      keep: { daily: 7, weekly: 4, monthly: 0 },
+      gzipLevel: 3,
+      check: "quick",
+      port: 9090,
+      timeoutMs: 30 * 60_000,
+      graceMs: 60_000,
+      maxAgeMs: 25 * 3_600_000,
+    });
+  });
+
+  it("lists every bad variable together, each named with what is allowed", () => {
+    const problems = problemsOf({
+      BACKUP_DB: ws.db,
+      BACKUP_SCHEDULE: "every night",
+      TZ: "Mars/Olympus_Mons",
+      BACKUP_KEEP_DAILY: "-1",
+      BACKUP_KEEP_WEEKLY: "four",
+      BACKUP_GZIP_LEVEL: "12",
+      BACKUP_CHECK: "deep",
+      BACKUP_MAX_AGE: "soon",
+      BACKUP_PORT: "70000",
+      BACKUP_TIMEOUT: "0",
+    });
+    const named = [
+      "BACKUP_SCHEDULE",
+      "TZ",
+      "BACKUP_KEEP_DAILY",
+      "BACKUP_KEEP_WEEKLY",
+      "BACKUP_GZIP_LEVEL",
+      "BACKUP_CHECK",
+      "BACKUP_MAX_AGE",
+      "BACKUP_PORT",
+      "BACKUP_TIMEOUT",
+    ];
+    expect(problems).toHaveLength(named.length);
+    for (const name of named)
+      expect(problems.some((problem) => problem.startsWith(name))).toBe(true);
+    expect(problems.find((problem) => problem.startsWith("BACKUP_GZIP_LEVEL"))).toMatch(/1 .* 9/);
+  });
+
+  it("requires BACKUP_DB", () => {
+    expect(problemsOf({})).toEqual([expect.stringMatching(/^BACKUP_DB is required/)]);
+  });
+
+  it("refuses a missing database without creating it", () => {
+    const missing = join(ws.tmp.path, "nope", "tasks.db");
+    const problems = problemsOf({ BACKUP_DB: missing, BACKUP_DIR: ws.dir });
+    expect(problems).toEqual([
+      expect.stringMatching(/^BACKUP_DB: .*nope\/tasks\.db does not exist/),
+    ]);
+    expect(existsSync(missing)).toBe(false);
+  });
+
+  it("refuses a backup folder that cannot be created or written", () => {
+    const file = join(ws.tmp.path, "a-file");
+    writeFileSync(file, "");
+    expect(problemsOf({ BACKUP_DB: ws.db, BACKUP_DIR: join(file, "backups") })).toEqual([
+      expect.stringMatching(/^BACKUP_DIR: .*cannot be created/),
+    ]);
+    if (process.getuid?.() !== 0) {
+      // Root writes anywhere; the permission case can only be shown as another user.
+      const locked = join(ws.tmp.path, "locked");
+      mkdirSync(locked, { mode: 0o500 });
+      chmodSync(locked, 0o500);
+      expect(problemsOf({ BACKUP_DB: ws.db, BACKUP_DIR: locked })).toEqual([
+        expect.stringMatching(/^BACKUP_DIR: .*not writable/),
+      ]);
+    }
+  });
+
+  it("derives the default maximum age from the schedule", () => {
+    expect(loadConfig({ BACKUP_DB: ws.db, BACKUP_SCHEDULE: "0 */6 * * *" }).maxAgeMs).toBe(
+      7 * 3_600_000,
+    );
+    expect(loadConfig({ BACKUP_DB: ws.db, BACKUP_MAX_AGE: "90m" }).maxAgeMs).toBe(90 * 60_000);
+  });
+
+  it("masks secrets by variable name: URL credentials and queries, tokens and passwords", () => {
+    expect(maskValue("BACKUP_REPLICA_URL", "https://user:hunter2@example.com/b?sig=abc")).toBe(
+      "https://***:***@example.com/b?***",
+    );
+    expect(maskValue("BACKUP_ALERT_TOKEN", "abc123")).toBe("***");
+    expect(maskValue("BACKUP_SMTP_PASSWORD", "abc123")).toBe("***");
+    expect(maskValue("BACKUP_SSH_KEY", "/run/secrets/key")).toBe("/run/secrets/key");
+    expect(maskValue("BACKUP_DIR", "/data/backups")).toBe("/data/backups");
+  });
+});
