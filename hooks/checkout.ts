@@ -3,7 +3,7 @@
 // and `checkout-index`: nothing is written to the repository.
 import { join } from "node:path";
 import { GuardrailError } from "../shared/errors.js";
-import { repositoryGit } from "./git.js";
+import { git } from "./git.js";
 import { shortSha } from "./refs.js";
 
 /**
@@ -16,12 +16,9 @@ export async function exportCommit(
   dest: string,
   scratch: string,
 ): Promise<void> {
-  const git = repositoryGit(repoDir, {
-    GIT_INDEX_FILE: join(scratch, "guardrail-index"),
-    GIT_WORK_TREE: dest,
-  });
+  const env = { GIT_INDEX_FILE: join(scratch, "guardrail-index"), GIT_WORK_TREE: dest };
 
-  const type = (await git.raw(["cat-file", "-t", sha])).trim();
+  const type = (await git(repoDir, ["cat-file", "-t", sha], env)).trim();
   if (type !== "commit") {
     throw new GuardrailError(`${shortSha(sha)} is a ${type}, not a commit`, {
       hint: "protected branches must point at commits",
@@ -29,8 +26,8 @@ export async function exportCommit(
   }
 
   try {
-    await git.raw(["read-tree", sha]);
-    await git.raw(["checkout-index", "--all"]);
+    await git(repoDir, ["read-tree", sha], env);
+    await git(repoDir, ["checkout-index", "--all"], env);
   } catch (error) {
     throw new GuardrailError(`could not export the files of ${shortSha(sha)}`, {
       cause: error,

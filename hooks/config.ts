@@ -4,7 +4,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../shared/errors.js";
-import { repositoryGit } from "./git.js";
+import { git } from "./git.js";
 
 export type Mode = "enforce" | "warn" | "off";
 
@@ -108,6 +108,6 @@ function defaultCacheDir(): string {
 
 /** Reads and validates the repository's `guardrail.*` keys with one git call. */
 export async function readHookConfig(repoDir: string): Promise<HookConfig> {
-  const listing = await repositoryGit(repoDir).raw(["config", "--null", "--list"]);
+  const listing = await git(repoDir, ["config", "--null", "--list"]);
   return parseHookConfig(listing);
 }

@@ -6,8 +6,7 @@ import { planPush, readPushContext, type PushPlan } from "./policy.js";
 import { branchOf, parseRefUpdates } from "./refs.js";
 import { formatFailure, formatPass, shortReason } from "./report.js";
 import type { Say } from "./say.js";
-import { verifyCommit, type CommitVerdict } from "./verify-commit.js";
-import { sweepStaleWorkspaces } from "./workspace.js";
+import type { CommitVerdict } from "./verify-commit.js";
 
 export interface GateInput {
   /** The repository's git directory (the hook's working directory). */
@@ -92,6 +91,9 @@ async function testGatedCommits(
   }
   if (branchesBySha.size === 0) return [];
 
+  // Loaded only when something is tested: a push that gates nothing stays fast.
+  const { verifyCommit } = await import("./verify-commit.js");
+  const { sweepStaleWorkspaces } = await import("./workspace.js");
   await sweepStaleWorkspaces();
   const deadline = Date.now() + config.timeout * 1000;
   const canBypass = config.allowSkip.includes(readPushContext(input.env).pusher ?? "");

@@ -63,4 +63,6 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-process.exitCode = await main();
+void main().then((code) => {
+  process.exitCode = code;
+});
