@@ -122,3 +122,68 @@ export function query<T = unknown>(path: string, sql: string): T[] {
     db.close();
   }
 }
+
+export interface DaemonProcess {
+  child: ChildProcess;
+  port: number;
+  /** Every JSON line the daemon wrote to stdout so far. */
+  lines: Record<string, unknown>[];
+  /** Resolves with the next line for which `match` is true (already written ones included). */
+  waitForLine(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  /** Resolves with the exit code once the process has ended. */
+  exited: Promise<number | null>;
+  get(path: string): Promise<{ status: number; body: string }>;
+}
+
+/** Starts `guardrail-backup run` (the built CLI) on a free port and waits until it listens. */
+export async function startDaemonProcess(env: Record<string, string>): Promise<DaemonProcess> {
+  const child = spawn(process.execPath, [CLI, "run"], {
+    env: { PATH: process.env.PATH ?? "", BACKUP_PORT: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const waiters: {
+    match: (line: Record<string, unknown>) => boolean;
+    resolve: (line: Record<string, unknown>) => void;
+  }[] = [];
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  createInterface({ input: child.stdout! }).on("line", (text) => {
+    let line: Record<string, unknown>;
+    try {
+      line = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    lines.push(line);
+    for (const waiter of [...waiters]) {
+      if (waiter.match(line)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(line);
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolvePromise) =>
+    child.once("exit", (code) => resolvePromise(code)),
+  );
+  const waitForLine = (match: (line: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolvePromise, reject) => {
+      const found = lines.find(match);
+      if (found) return resolvePromise(found);
+      waiters.push({ match, resolve: resolvePromise });
+      void exited.then((code) => reject(new Error(`daemon exited (${code}): ${stderr}`)));
+    });
+  const started = await waitForLine((line) => line.msg === "daemon started");
+  const port = Number(started.port);
+  return {
+    child,
+    port,
+    lines,
+    waitForLine,
+    exited,
+    get: async (path) => {
+      const response = await fetch(`http://127.0.0.1:${port}${path}`);
+      return { status: response.status, body: await response.text() };
+    },
+  };
+}

@@ -1,0 +1,150 @@
+import { spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { TEMP_PREFIX } from "../../daemon/manifest.js";
+import { CLI, makeWorkspace, runCli, seedDatabase, type Workspace } from "../support/backup-env.js";
+
+let ws: Workspace;
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+});
+beforeEach(async () => {
+  ws = await makeWorkspace();
+});
+afterEach(async () => ws.tmp.cleanup());
+
+const published = () =>
+  readdirSync(ws.dir).filter((file) => /^tasks-.*\.(sqlite3\.gz|json)$/.test(file));
+const temporary = () => readdirSync(ws.dir).filter((file) => file.startsWith(TEMP_PREFIX));
+
+describe("guardrail-backup", () => {
+  it("takes a backup with `once`, lists it as verified, verifies it and exits 0 each time", () => {
+    seedDatabase(ws.db, 500);
+    const once = runCli(["once"], ws.env);
+    expect(once.status, once.stderr).toBe(0);
+    const record = JSON.parse(once.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    expect(record).toMatchObject({ msg: "backup run finished", outcome: "ok" });
+    // The same record line is in backup.log.
+    const log = readFileSync(join(ws.dir, "backup.log"), "utf8").trim().split("\n");
+    expect(JSON.parse(log.at(-1)!)).toEqual(record);
+
+    const list = runCli(["list", "--json"], ws.env);
+    expect(list.status).toBe(0);
+    const rows = JSON.parse(list.stdout) as { file: string; verified: boolean }[];
+    expect(rows).toEqual([expect.objectContaining({ file: record.file, verified: true })]);
+
+    const verify = runCli(["verify", String(record.file)], ws.env);
+    expect(verify.status, verify.stderr).toBe(0);
+    expect(verify.stdout).toContain("ok");
+  });
+
+  it("fails `verify` on a damaged backup with a one-line reason and exit 1", () => {
+    seedDatabase(ws.db, 500);
+    expect(runCli(["once"], ws.env).status).toBe(0);
+    const file = published().find((name) => name.endsWith(".gz"))!;
+    const path = join(ws.dir, file);
+    const bytes = readFileSync(path);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0xff;
+    writeFileSync(path, bytes);
+    const verify = runCli(["verify", path], ws.env);
+    expect(verify.status).toBe(1);
+    expect(verify.stderr.split("\n")[0]).toMatch(/^guardrail-backup: .*(sha256|gzip)/);
+  });
+
+  it("says with `prune --dry-run` what would go and why, and deletes nothing", () => {
+    seedDatabase(ws.db, 10);
+    for (let i = 0; i < 3; i++) expect(runCli(["once", "--no-prune"], ws.env).status).toBe(0);
+    const before = published();
+    const dry = runCli(["prune", "--dry-run"], {
+      ...ws.env,
+      BACKUP_KEEP_DAILY: "1",
+      BACKUP_KEEP_WEEKLY: "0",
+    });
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout.match(/^would delete /gm)).toHaveLength(2);
+    expect(dry.stdout).toMatch(/^keep .*newest verified/m);
+    expect(published()).toEqual(before);
+  });
+
+  it("refuses a missing database with exit 2, naming BACKUP_DB, and does not create it", () => {
+    const result = runCli(["once"], ws.env);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/BACKUP_DB: .*tasks\.db does not exist/);
+    expect(existsSync(ws.db)).toBe(false);
+  });
+
+  it("lists every bad variable together with exit 2", () => {
+    seedDatabase(ws.db, 1);
+    const result = runCli(["once"], {
+      ...ws.env,
+      BACKUP_CHECK: "deep",
+      BACKUP_KEEP_DAILY: "x",
+      TZ: "Nowhere/Land",
+    });
+    expect(result.status).toBe(2);
+    for (const name of ["BACKUP_CHECK", "BACKUP_KEEP_DAILY", "TZ"])
+      expect(result.stderr).toContain(`- ${name}`);
+  });
+
+  it("refuses an unusable backup folder with exit 2, naming BACKUP_DIR", () => {
+    seedDatabase(ws.db, 1);
+    const file = join(ws.tmp.path, "not-a-folder");
+    writeFileSync(file, "");
+    const result = runCli(["once"], { ...ws.env, BACKUP_DIR: join(file, "backups") });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toMatch(/BACKUP_DIR: .*cannot be created/);
+  });
+
+  it("exits 2 on bad usage and 0 on --help for every subcommand", () => {
+    expect(runCli(["backup-everything"], ws.env).status).toBe(2);
+    expect(runCli(["verify"], ws.env).status).toBe(2);
+    for (const command of ["run", "once", "list", "verify", "prune", "print-config"]) {
+      const help = runCli([command, "--help"], ws.env);
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain(`Usage: guardrail-backup ${command}`);
+    }
+  });
+
+  it("prints the configuration with secrets masked", () => {
+    const result = runCli(["print-config"], {
+      ...ws.env,
+      BACKUP_REPLICA_URL: "https://backup:s3cret@example.com/bucket?X-Sig=abc",
+      BACKUP_ALERT_TOKEN: "tok-123",
+    });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`BACKUP_DB=${ws.db}`);
+    expect(result.stdout).toContain("BACKUP_GZIP_LEVEL=3");
+    expect(result.stdout).toContain("BACKUP_REPLICA_URL=https://***:***@example.com/bucket?***");
+    expect(result.stdout).toContain("BACKUP_ALERT_TOKEN=***");
+    expect(result.stdout).not.toMatch(/s3cret|tok-123|abc/);
+  });
+
+  for (const phase of ["snapshot", "compress"] as const) {
+    it(`leaves no file under a final name when killed with SIGKILL during the ${phase}, and the next run cleans up`, async () => {
+      seedDatabase(ws.db, 60_000, 400);
+      const child = spawn(process.execPath, [CLI, "once"], {
+        env: { PATH: process.env.PATH ?? "", ...ws.env },
+        stdio: "ignore",
+      });
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      const wanted = phase === "snapshot" ? /\.sqlite3$/ : /\.sqlite3\.gz$/;
+      // Wait for the phase's temporary file, then kill without warning.
+      while (!temporary().some((file) => wanted.test(file))) {
+        if (child.exitCode !== null) throw new Error("the backup ended before it could be killed");
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      child.kill("SIGKILL");
+      await exited;
+      expect(published()).toEqual([]);
+      expect(temporary().length).toBeGreaterThan(0);
+
+      const next = runCli(["once"], ws.env);
+      expect(next.status, next.stderr).toBe(0);
+      expect(next.stdout).toContain("leftovers of an earlier run removed");
+      expect(temporary()).toEqual([]);
+      expect(published()).toHaveLength(2);
+      expect(existsSync(join(ws.dir, ".guardrail-backup.lock"))).toBe(false);
+    });
+  }
+});
