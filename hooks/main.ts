@@ -1,8 +1,9 @@
 // Entry point of the compiled pre-receive hook: read what git hands over, run the gate, write
 // the audit line, and exit 0 to accept or 1 to refuse. Anything unexpected refuses: fail closed.
+import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { describeError, GuardrailError } from "../shared/errors.js";
-import { appendAudit } from "./audit.js";
+import { AUDIT_FILE, appendAudit } from "./audit.js";
 import { runGate } from "./gate.js";
 import { createSay } from "./say.js";
 
@@ -37,8 +38,7 @@ async function main(): Promise<number> {
     return result.accepted ? 0 : 1;
   } catch (error) {
     say(`push refused: the push gate could not check this push: ${describeError(error)}`);
-    if (error instanceof GuardrailError && error.hint) say(`fix: ${error.hint}`);
-    else say("fix: ask the server's admin to check the push gate (see its audit log)");
+    say(`fix: ${fixFor(error)}`);
     try {
       appendAudit(repoDir, {
         pusher: process.env.GITEA_PUSHER_NAME,
@@ -55,6 +55,14 @@ async function main(): Promise<number> {
     }
     return 1;
   }
+}
+
+function fixFor(error: unknown): string {
+  if (/ENOSPC|no space left/i.test(describeError(error))) {
+    return `free disk space in ${tmpdir()} (or point TMPDIR elsewhere) on the git server`;
+  }
+  if (error instanceof GuardrailError && error.hint) return error.hint;
+  return `ask the server's admin to check the push gate (its log: ${AUDIT_FILE} in the repository)`;
 }
 
 async function readStdin(): Promise<string> {

@@ -92,6 +92,19 @@ describe("a lockfile out of step with package.json", () => {
   });
 });
 
+describe("a missing tool on the server", () => {
+  test("refuses the push and shows the shell's complaint", async () => {
+    await repo.config("guardrail.installCommand", "pnpm install --frozen-lockfile");
+    const sha = await repo.commitFixture("passing");
+    const push = await repo.push(["origin", "main"]);
+
+    expect(push.code).not.toBe(0);
+    expect(push.output).toContain("installing dependencies failed (exit 127)");
+    expect(push.output).toMatch(/pnpm: (command )?not found/);
+    expect(push.output).toContain(`push refused: install failed for ${sha.slice(0, 7)}`);
+  });
+});
+
 describe("two pushes at once", () => {
   test("use separate workspaces; git's ref lock decides which one lands", async () => {
     const other = join(repo.root, "other");
