@@ -8,6 +8,7 @@ export default defineConfig({
     exclude: ["test/fixtures/**", "node_modules/**"],
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     pool: "forks",
     maxWorkers: 2,
   },
