@@ -32,6 +32,7 @@ export class Scheduler {
   private handled: string | undefined;
   private readonly now: () => Date;
   private cursor: { time: Date; slot: Slot | undefined } | undefined;
+  private next: Date | undefined;
 
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? (() => new Date());
@@ -53,9 +54,13 @@ export class Scheduler {
     clearInterval(this.watchdog);
   }
 
-  /** The next run, for /health. */
+  /** The next run, for /health; cached until it has passed (rare schedules scan far). */
   nextRun(): Date | undefined {
-    return nextSlot(this.options.schedule, this.options.timeZone, this.now())?.at;
+    const now = this.now();
+    if (!this.next || this.next <= now) {
+      this.next = nextSlot(this.options.schedule, this.options.timeZone, now)?.at;
+    }
+    return this.next;
   }
 
   /**

@@ -1,0 +1,145 @@
+import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  formatBackupName,
+  manifestNameFor,
+  TEMP_PREFIX,
+  type Manifest,
+} from "../../daemon/manifest.js";
+import {
+  CLI,
+  makeWorkspace,
+  runCli,
+  seedDatabase,
+  startDaemonProcess,
+  type DaemonProcess,
+  type Workspace,
+} from "../support/backup-env.js";
+
+let ws: Workspace;
+let daemon: DaemonProcess | undefined;
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+});
+beforeEach(async () => {
+  ws = await makeWorkspace();
+});
+afterEach(async () => {
+  if (daemon && daemon.child.exitCode === null) {
+    daemon.child.kill("SIGKILL");
+    await daemon.exited;
+  }
+  daemon = undefined;
+  await ws.tmp.cleanup();
+});
+
+const backups = () =>
+  readdirSync(ws.dir).filter(
+    (file) => file.endsWith(".sqlite3.gz") && !file.startsWith(TEMP_PREFIX),
+  );
+
+/** Takes a real backup with the CLI, then makes it look `ageMs` old (name and manifest). */
+function backupAged(ageMs: number): string {
+  expect(runCli(["once"], ws.env).status).toBe(0);
+  const file = backups()[0]!;
+  const time = new Date(Date.now() - ageMs);
+  const aged = formatBackupName("tasks", time);
+  const manifest = JSON.parse(
+    readFileSync(join(ws.dir, manifestNameFor(file)), "utf8"),
+  ) as Manifest;
+  writeFileSync(
+    join(ws.dir, manifestNameFor(file)),
+    JSON.stringify({ ...manifest, file: aged, createdAt: time.toISOString() }),
+  );
+  renameSync(join(ws.dir, manifestNameFor(file)), join(ws.dir, manifestNameFor(aged)));
+  renameSync(join(ws.dir, file), join(ws.dir, aged));
+  return aged;
+}
+
+/** Asks /health until it answers `status`; fails if the daemon exits first. */
+async function healthBecomes(status: number): Promise<Record<string, unknown>> {
+  for (;;) {
+    const response = await daemon!.get("/health");
+    if (response.status === status) return JSON.parse(response.body) as Record<string, unknown>;
+    if (daemon!.child.exitCode !== null) throw new Error("daemon exited");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("the daemon", () => {
+  it("reports healthy with a fresh backup, serves metrics, and turns 503 when a backup fails", async () => {
+    seedDatabase(ws.db, 200);
+    backupAged(60_000);
+    daemon = await startDaemonProcess(ws.env);
+
+    const healthy = await daemon.get("/health");
+    expect(healthy.status).toBe(200);
+    expect(JSON.parse(healthy.body)).toMatchObject({ healthy: true, problems: [], lastRun: null });
+    expect(JSON.parse(healthy.body).nextRun).toMatch(/T03:00:00.000Z$/);
+
+    const metrics = await daemon.get("/metrics");
+    expect(metrics.status).toBe(200);
+    expect(metrics.body).toMatch(/^guardrail_backup_last_success_timestamp_seconds \d+/m);
+    expect(metrics.body).toMatch(/^guardrail_backup_kept_backups 1$/m);
+    expect(metrics.body).toMatch(/^guardrail_backup_failures_total 0$/m);
+
+    // The database goes bad; SIGUSR1 asks for a backup now.
+    writeFileSync(ws.db, "not a database ".repeat(1000));
+    daemon.child.kill("SIGUSR1");
+    const unhealthy = await healthBecomes(503);
+    expect(unhealthy.healthy).toBe(false);
+    expect(unhealthy.problems).toEqual([
+      expect.stringMatching(/^the last backup failed at snapshot/),
+    ]);
+    expect((await daemon.get("/metrics")).body).toMatch(/^guardrail_backup_failures_total 1$/m);
+    const record = await daemon.waitForLine((line) => line.msg === "backup run failed");
+    expect(record).toMatchObject({ outcome: "failed", step: "snapshot" });
+  });
+
+  it("reports 503 when the newest backup is older than BACKUP_MAX_AGE", async () => {
+    seedDatabase(ws.db, 10);
+    backupAged(2 * 3_600_000);
+    // A yearly schedule: the old backup still covers the last slot, so nothing catches up.
+    daemon = await startDaemonProcess({
+      ...ws.env,
+      BACKUP_SCHEDULE: "0 3 1 1 *",
+      BACKUP_MAX_AGE: "1h",
+    });
+    const response = await daemon.get("/health");
+    expect(response.status).toBe(503);
+    expect(JSON.parse(response.body).problems).toEqual([
+      expect.stringMatching(/older than BACKUP_MAX_AGE/),
+    ]);
+    expect(backups()).toHaveLength(1);
+  });
+
+  it("catches up a missed run on start, then reports healthy", async () => {
+    seedDatabase(ws.db, 10);
+    const old = backupAged(3 * 86_400_000);
+    daemon = await startDaemonProcess(ws.env);
+    const caughtUp = await daemon.waitForLine((line) => line.msg === "catching up a missed backup");
+    expect(caughtUp.reason).toBe("start");
+    const record = await daemon.waitForLine((line) => String(line.msg).startsWith("backup run"));
+    expect(record.outcome).toBe("ok");
+    await healthBecomes(200);
+    expect(backups().sort()).toEqual([old, String(record.file)].sort());
+  });
+
+  it("stops on SIGTERM with exit 0, aborting a backup past the grace period and leaving no temporary files", async () => {
+    seedDatabase(ws.db, 60_000, 400);
+    // No backup yet: the daemon starts one at once.
+    daemon = await startDaemonProcess({ ...ws.env, BACKUP_GRACE: "1ms" });
+    await daemon.waitForLine((line) => line.msg === "backup starting");
+    daemon.child.kill("SIGTERM");
+    expect(await daemon.exited).toBe(0);
+    expect(daemon.lines.some((line) => line.msg === "daemon stopped")).toBe(true);
+    // Either the backup was aborted (the usual case) or it beat the signal; both are recorded.
+    const record = daemon.lines.find((line) => String(line.msg).startsWith("backup run"));
+    expect(record?.outcome === "ok" || record?.error === "the daemon was stopped (SIGTERM)").toBe(
+      true,
+    );
+    expect(readdirSync(ws.dir).filter((file) => file.startsWith(TEMP_PREFIX))).toEqual([]);
+    expect(existsSync(join(ws.dir, ".guardrail-backup.lock"))).toBe(false);
+  });
+});
