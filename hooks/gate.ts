@@ -100,9 +100,6 @@ async function testGatedCommits(
   const verdicts: CommitVerdict[] = [];
 
   for (const [sha, branches] of branchesBySha) {
-    input.say(
-      `testing ${sha.slice(0, 7)} (${branches.join(", ")}) with \`${config.testCommand}\`…`,
-    );
     const verdict = await verifyCommit({
       repoDir: input.repoDir,
       sha,
