@@ -5,6 +5,12 @@ import { dirname, join, resolve } from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
 import { ConfigError } from "../shared/errors.js";
+import {
+  ResilienceEnvShape,
+  resilienceConfig,
+  resilienceProblems,
+  type ResilienceConfig,
+} from "./config-resilience.js";
 import { parseDuration } from "./duration.js";
 import { schedulePeriodMs } from "./schedule.js";
 
@@ -84,6 +90,8 @@ export const EnvSchema = z.object({
     .refine((port) => port <= 65535, { message: "BACKUP_PORT must be a TCP port from 0 to 65535" }),
   BACKUP_TIMEOUT: duration("BACKUP_TIMEOUT").default(parseDuration(DEFAULTS.BACKUP_TIMEOUT)!),
   BACKUP_GRACE: duration("BACKUP_GRACE").default(parseDuration(DEFAULTS.BACKUP_GRACE)!),
+  // Second locations, restore drills and alerts (config-resilience.ts).
+  ...ResilienceEnvShape,
 });
 
 export interface BackupConfig {
@@ -101,6 +109,8 @@ export interface BackupConfig {
   timeoutMs: number;
   /** How long SIGTERM waits for a running backup before aborting it. */
   graceMs: number;
+  /** Replicas, drills and alerts (config-resilience.ts). */
+  resilience: ResilienceConfig;
   /** The raw variables as read, for print-config. */
   env: Record<string, string | undefined>;
 }
@@ -137,12 +147,15 @@ export function loadConfig(
     port: v.BACKUP_PORT,
     timeoutMs: v.BACKUP_TIMEOUT,
     graceMs: v.BACKUP_GRACE,
+    resilience: resilienceConfig(v),
     env: raw,
   };
-  if (options.checkFiles !== false) {
-    const problems = checkFiles(config);
-    if (problems.length > 0) throw new ConfigError(problems, HINT);
-  }
+  const checkDisk = options.checkFiles !== false;
+  const problems = [
+    ...resilienceProblems(config.resilience, checkDisk),
+    ...(checkDisk ? checkFiles(config) : []),
+  ];
+  if (problems.length > 0) throw new ConfigError(problems, HINT);
   return config;
 }
 

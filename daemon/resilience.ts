@@ -1,0 +1,133 @@
+// The glue between the backup pipeline and what issue 4 adds: replication after each good
+// backup, a heartbeat or alert after every run, and restore drills (on demand and on
+// BACKUP_DRILL_SCHEDULE). Both `once` and the daemon build one of these from the configuration.
+import cron from "node-cron";
+import { Registry } from "prom-client";
+import { Field, type Logger } from "../shared/log.js";
+import { Alerts } from "./alerts.js";
+import { isSecretName, type BackupConfig } from "./config.js";
+import { runDrill, type DrillResult } from "./drill.js";
+import { DirTarget } from "./replica-dir.js";
+import { SshTarget } from "./replica-ssh.js";
+import type { ReplicaTarget } from "./replica-target.js";
+import { replicate } from "./replica.js";
+import { ResilienceStatus } from "./resilience-status.js";
+import type { AfterSuccessStep, BackupResult } from "./run-backup.js";
+
+export interface Resilience {
+  status: ResilienceStatus;
+  alerts: Alerts;
+  /** Replication, when BACKUP_REPLICA names targets. */
+  afterSuccess: AfterSuccessStep[];
+  /** After every run: heartbeat on success, heartbeat failure and a notice on failure. */
+  afterRun(result: BackupResult): Promise<void>;
+  /** One drill, recorded in the status and alerted when it fails. */
+  drill(signal?: AbortSignal): Promise<DrillResult>;
+  /** Starts drills on BACKUP_DRILL_SCHEDULE; returns a function that stops them. */
+  scheduleDrills(): () => void;
+}
+
+/** Builds the pieces from `config`; `registry` receives the metrics (a private one by default). */
+export function createResilience(
+  config: BackupConfig,
+  logger: Logger,
+  registry: Registry = new Registry(),
+): Resilience {
+  const settings = config.resilience;
+  const targets = settings.replica.targets.map((spec): ReplicaTarget => {
+    if (spec.kind === "dir") return new DirTarget(spec.label, spec.path);
+    return new SshTarget(spec.label, spec, {
+      keyFile: settings.replica.sshKey ?? "",
+      knownHostsFile: settings.replica.knownHosts,
+      timeoutMs: settings.replica.timeoutMs,
+    });
+  });
+  const status = new ResilienceStatus(
+    registry,
+    targets.map((target) => target.label),
+  );
+  const alerts = new Alerts(settings.alerts, logger.child({ [Field.component]: "alerts" }));
+
+  const replicaStep: AfterSuccessStep = {
+    name: "replicate",
+    run: async (_result, context) => {
+      const outcomes = await replicate({ ...config, targets, logger: context.logger });
+      status.recordReplicas(outcomes);
+      const failed = outcomes.filter((outcome) => !outcome.ok);
+      for (const outcome of failed) {
+        await alerts.notify("replica", outcome.error ?? "failed", {
+          target: outcome.target,
+          db: config.db,
+        });
+      }
+      if (failed.length > 0) {
+        throw new Error(
+          `replica failed: ${failed.map((o) => `${o.target}: ${o.error}`).join("; ")}`,
+        );
+      }
+      return outcomes.map(({ target, copied, removed }) => ({ target, copied, removed }));
+    },
+  };
+
+  const drill = async (signal?: AbortSignal): Promise<DrillResult> => {
+    const result = await runDrill({
+      dir: config.dir,
+      db: config.db,
+      command: settings.drill.command,
+      commandTimeoutMs: settings.drill.timeoutMs,
+      env: drillEnvironment(),
+      logger: logger.child({ [Field.component]: "drill" }),
+      signal,
+    });
+    status.recordDrill(result);
+    if (!result.ok) {
+      await alerts.notify("drill", result.error ?? "failed", {
+        db: config.db,
+        file: result.backup,
+      });
+      await alerts.heartbeat(false, `restore drill failed: ${result.error}`);
+    }
+    return result;
+  };
+
+  return {
+    status,
+    alerts,
+    afterSuccess: targets.length > 0 ? [replicaStep] : [],
+    afterRun: async (result) => {
+      if (result.outcome === "ok") await alerts.heartbeat(true);
+      if (result.outcome !== "failed") return;
+      await alerts.heartbeat(false, `${result.failedStep}: ${result.error}`);
+      await alerts.notify("backup", result.error ?? "failed", {
+        db: result.db,
+        step: result.failedStep,
+        hint: result.hint,
+      });
+    },
+    drill,
+    scheduleDrills: () => {
+      const schedule = settings.drill.schedule;
+      if (!schedule) return () => {};
+      let running: Promise<unknown> | undefined;
+      const task = cron.schedule(
+        schedule,
+        () => {
+          // A drill still running (a slow BACKUP_DRILL_COMMAND) is not started twice.
+          running ??= drill().finally(() => (running = undefined));
+        },
+        { timezone: config.timeZone },
+      );
+      return () => void task.stop();
+    },
+  };
+}
+
+/** The drill command's environment: the sidecar's, without BACKUP_* and secret-looking names. */
+function drillEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined || name.startsWith("BACKUP_") || isSecretName(name)) continue;
+    env[name] = value;
+  }
+  return env;
+}
