@@ -8,6 +8,9 @@ import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import { GuardrailError } from "../shared/errors.js";
 
+/** Large buffers: with Node's 64 KiB default, stream overhead costs a fifth of the time. */
+const CHUNK = 1024 * 1024;
+
 export interface Digest {
   bytes: number;
   sha256: string;
@@ -43,9 +46,9 @@ export async function compressFile(
   const plain = digestTap(options.onBytes);
   const packed = digestTap();
   await pipeline(
-    createReadStream(source),
+    createReadStream(source, { highWaterMark: CHUNK }),
     plain.tap,
-    createGzip({ level }),
+    createGzip({ level, chunkSize: 256 * 1024 }),
     packed.tap,
     createWriteStream(target, { flags: "wx", mode: 0o600 }),
     { signal: options.signal },
@@ -77,7 +80,14 @@ export async function digestGzip(
     ? createWriteStream(unpackTo, { flags: "wx", mode: 0o600 })
     : new Writable({ write: (_chunk, _encoding, callback) => callback() });
   try {
-    await pipeline(createReadStream(path), packed.tap, createGunzip(), plain.tap, sink, { signal });
+    await pipeline(
+      createReadStream(path, { highWaterMark: CHUNK }),
+      packed.tap,
+      createGunzip({ chunkSize: 256 * 1024 }),
+      plain.tap,
+      sink,
+      { signal },
+    );
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
     throw new ReadBackError(`${path} is not a complete gzip file`, { cause: error });
