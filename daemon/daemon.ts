@@ -3,6 +3,7 @@
 // finish, then aborts it (its temporary files are removed by the pipeline) and resolves.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Registry } from "prom-client";
 import { createLogger, Field, type Logger } from "../shared/log.js";
 import { listBackups } from "./catalog.js";
 import type { BackupConfig } from "./config.js";
@@ -20,6 +21,20 @@ export interface DaemonOptions {
   /** Handle SIGTERM/SIGINT (stop) and SIGUSR1 (back up now); on by default. */
   signals?: boolean;
   watchdogMs?: number;
+  /** Additions (replication, drills, alerts), built once the metrics registry exists. */
+  extensions?: ((context: { registry: Registry; logger: Logger }) => DaemonExtension)[];
+}
+
+/** Something added to the daemon; every part is optional. */
+export interface DaemonExtension {
+  /** Steps run after each good backup, after the ones in DaemonOptions. */
+  afterSuccess?: AfterSuccessStep[];
+  /** Called after each backup run, whatever its outcome; must not throw. */
+  afterRun?(result: BackupResult): Promise<void>;
+  /** `problems` make /health 503, `degraded` are listed with a 200; `details` join the JSON. */
+  health?(): { problems: string[]; degraded: string[]; details: Record<string, unknown> };
+  /** Called once the daemon runs; returns what to call on shutdown. */
+  start?(): () => void;
 }
 
 export interface Daemon {
@@ -48,6 +63,13 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return entry ? new Date(entry.manifest?.createdAt ?? entry.name.time) : undefined;
   };
   const metrics = createMetrics({ kept: async () => (await backups()).length, lastGood });
+  const extensions = (options.extensions ?? []).map((make) =>
+    make({ registry: metrics.registry, logger }),
+  );
+  const afterSuccess = [
+    ...(options.afterSuccess ?? []),
+    ...extensions.flatMap((extension) => extension.afterSuccess ?? []),
+  ];
 
   const backupNow = (reason: string): Promise<void> => {
     if (running) {
@@ -60,11 +82,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       logger,
       recorder,
       signal: abort.signal,
-      afterSuccess: options.afterSuccess,
+      afterSuccess,
     })
-      .then((result) => {
+      .then(async (result) => {
         lastResult = result;
         metrics.observe(result);
+        for (const extension of extensions) await extension.afterRun?.(result);
       })
       .finally(() => {
         running = undefined;
@@ -92,8 +115,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           nextRun: scheduler.nextRun(),
           running: running !== undefined,
         });
-        response.writeHead(health.healthy ? 200 : 503, { "content-type": "application/json" });
-        response.end(JSON.stringify(health) + "\n");
+        const extra = extensions.flatMap((extension) => extension.health?.() ?? []);
+        const problems = [...health.problems, ...extra.flatMap((part) => part.problems)];
+        const degraded = extra.flatMap((part) => part.degraded);
+        const healthy = problems.length === 0;
+        const status = !healthy ? "failing" : degraded.length > 0 ? "degraded" : "ok";
+        const body = { ...health, healthy, status, problems, degraded };
+        for (const part of extra) Object.assign(body, part.details);
+        response.writeHead(healthy ? 200 : 503, { "content-type": "application/json" });
+        response.end(JSON.stringify(body) + "\n");
       } else if (request.url === "/metrics") {
         response.writeHead(200, { "content-type": metrics.registry.contentType });
         response.end(await metrics.registry.metrics());
@@ -122,6 +152,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     stopping ??= (async () => {
       logger.info({ reason }, "daemon stopping");
       scheduler.stop();
+      for (const stopExtension of extensionStops) stopExtension?.();
       if (running) {
         const finished = await Promise.race([
           running.then(() => true),
@@ -147,6 +178,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     process.on("SIGUSR1", () => void backupNow("SIGUSR1"));
   }
   void scheduler.start();
+  const extensionStops = extensions.map((extension) => extension.start?.());
   return { port, stopped, stop, backupNow };
 }
 

@@ -5,6 +5,8 @@ import { listCommand } from "./commands/list.js";
 import { onceCommand } from "./commands/once.js";
 import { printConfigCommand } from "./commands/print-config.js";
 import { pruneCommand } from "./commands/prune.js";
+import { restoreCommand } from "./commands/restore.js";
+import { drillCommand } from "./commands/drill.js";
 import { runCommand } from "./commands/run.js";
 import { verifyCommand } from "./commands/verify.js";
 import { PROGRAM, reportFailure } from "./commands/cli.js";
@@ -23,6 +25,8 @@ export function buildProgram(): Command {
     verifyCommand(),
     pruneCommand(),
     printConfigCommand(),
+    restoreCommand(),
+    drillCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -13,6 +13,7 @@ import type { ReplicaTarget } from "./replica-target.js";
 import { replicate } from "./replica.js";
 import { ResilienceStatus } from "./resilience-status.js";
 import type { AfterSuccessStep, BackupResult } from "./run-backup.js";
+import type { DaemonExtension } from "./daemon.js";
 
 export interface Resilience {
   status: ResilienceStatus;
@@ -46,7 +47,7 @@ export function createResilience(
     registry,
     targets.map((target) => target.label),
   );
-  const alerts = new Alerts(settings.alerts, logger.child({ [Field.component]: "alerts" }));
+  const alerts = new Alerts(settings.alerts, logger.child({ [Field.step]: "alerts" }));
 
   const replicaStep: AfterSuccessStep = {
     name: "replicate",
@@ -76,7 +77,7 @@ export function createResilience(
       command: settings.drill.command,
       commandTimeoutMs: settings.drill.timeoutMs,
       env: drillEnvironment(),
-      logger: logger.child({ [Field.component]: "drill" }),
+      logger: logger.child({ [Field.step]: "drill" }),
       signal,
     });
     status.recordDrill(result);
@@ -119,6 +120,24 @@ export function createResilience(
       );
       return () => void task.stop();
     },
+  };
+}
+
+/** The daemon's side of it: replication steps, alerts after runs, scheduled drills, health. */
+export function resilienceExtension(
+  config: BackupConfig,
+): (context: { registry: Registry; logger: Logger }) => DaemonExtension {
+  return ({ registry, logger }) => {
+    const resilience = createResilience(config, logger, registry);
+    return {
+      afterSuccess: resilience.afterSuccess,
+      afterRun: resilience.afterRun,
+      health: () => {
+        const { problems, degraded, replicas, drill } = resilience.status.health();
+        return { problems, degraded, details: { replicas, drill } };
+      },
+      start: resilience.scheduleDrills,
+    };
   };
 }
 

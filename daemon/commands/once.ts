@@ -4,6 +4,7 @@ import { createLogger, Field } from "../../shared/log.js";
 import { GuardrailError } from "../../shared/errors.js";
 import { loadConfig } from "../config.js";
 import { createRunRecorder } from "../record.js";
+import { createResilience } from "../resilience.js";
 import { runBackup, type AfterSuccessStep, type Progress } from "../run-backup.js";
 import { action } from "./cli.js";
 
@@ -19,15 +20,17 @@ export function onceCommand(): Command {
         const config = loadConfig();
         const logger = createLogger({ base: { [Field.component]: "backup" } });
         const progress = process.stderr.isTTY ? progressLine() : undefined;
+        const resilience = createResilience(config, logger);
         const result = await runBackup({
           config,
           logger,
           recorder: createRunRecorder(config.dir),
           prune: options.prune,
-          afterSuccess: onceAfterSuccess,
+          afterSuccess: [...onceAfterSuccess, ...resilience.afterSuccess],
           onProgress: progress?.update,
         });
         progress?.done();
+        await resilience.afterRun(result);
         if (result.outcome !== "ok") {
           throw new GuardrailError(`backup failed at ${result.failedStep}: ${result.error}`, {
             hint: result.hint,

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { loadConfig } from "../config.js";
 import { startDaemon, type DaemonOptions } from "../daemon.js";
+import { resilienceExtension } from "../resilience.js";
 import { action } from "./cli.js";
 
 /** Extra daemon wiring (after-success steps such as replication) registered before parsing. */
@@ -13,7 +14,11 @@ export function runCommand(): Command {
     .action(
       action(async () => {
         const config = loadConfig();
-        const daemon = await startDaemon({ config, ...daemonExtensions });
+        const daemon = await startDaemon({
+          config,
+          ...daemonExtensions,
+          extensions: [resilienceExtension(config)],
+        });
         await daemon.stopped;
         // An aborted snapshot's worker thread may still be inside SQLite: do not wait for it.
         process.exit(process.exitCode ?? 0);
