@@ -1,0 +1,194 @@
+// The issue's "done when", end to end with the built CLI: a second folder and an SSH target get
+// verified copies, the newest backup restores over a stopped app's database and can be undone,
+// a drill runs a command on the restored copy, a heartbeat follows a good backup and an alert a
+// corrupt database; the daemon reports a failing target in /health and /metrics.
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { listBackups } from "../../daemon/catalog.js";
+import {
+  CLI,
+  makeWorkspace,
+  query,
+  type CliResult,
+  startDaemonProcess,
+  startWriter,
+  type DaemonProcess,
+  type Workspace,
+} from "../support/backup-env.js";
+import { startHttpRecorder, type HttpRecorder } from "../support/http-recorder.js";
+import { startSshd, type TestSshd } from "../support/sshd.js";
+
+let sshd: TestSshd;
+let http: HttpRecorder;
+let ws: Workspace;
+let daemon: DaemonProcess | undefined;
+let secondDisk: string;
+let remote: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
+  sshd = await startSshd();
+});
+afterAll(async () => sshd?.stop());
+beforeEach(async () => {
+  ws = await makeWorkspace();
+  http = await startHttpRecorder();
+  secondDisk = join(ws.tmp.path, "second-disk");
+  remote = join(sshd.dir, `offsite-${readdirSync(sshd.dir).length}`);
+  mkdirSync(secondDisk);
+  mkdirSync(remote);
+  env = {
+    ...ws.env,
+    BACKUP_REPLICA: `${secondDisk},ssh://${sshd.user}@127.0.0.1:${sshd.port}${remote}`,
+    BACKUP_SSH_KEY: sshd.keyFile,
+    BACKUP_SSH_KNOWN_HOSTS: sshd.knownHostsFile,
+    BACKUP_HEARTBEAT_URL: `${http.url}/ping/5f1c`,
+    BACKUP_NOTIFY_URL: `${http.url}/notify`,
+    BACKUP_ALERT_ATTEMPTS: "1",
+  };
+});
+afterEach(async () => {
+  if (daemon && daemon.child.exitCode === null) {
+    daemon.child.kill("SIGKILL");
+    await daemon.exited;
+  }
+  daemon = undefined;
+  await http.close();
+  await ws.tmp.cleanup();
+});
+
+/** Runs the built CLI without blocking this process, which serves the HTTP endpoint it calls. */
+function runCli(args: string[], cliEnv: Record<string, string>): Promise<CliResult> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? "", LOG_LEVEL: "info", ...cliEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  return new Promise((resolve) =>
+    child.once("close", (status) => resolve({ status, stdout, stderr })),
+  );
+}
+
+const count = (db: string) => query<{ n: number }>(db, "SELECT count(*) AS n FROM events")[0]!.n;
+
+describe("backups that survive the machine", () => {
+  it("copies, restores, undoes, drills and sends a heartbeat for a live app", async () => {
+    const app = await startWriter(ws.db, "hold", 40, { noCheckpoint: true });
+
+    const once = await runCli(["once"], env);
+    expect(once.status, once.stderr).toBe(0);
+
+    const [local] = await listBackups(ws.dir);
+    for (const target of [secondDisk, remote]) {
+      const copies = await listBackups(target);
+      expect(copies.map((c) => [c.file, c.verified])).toEqual([[local!.file, true]]);
+      expect(readFileSync(copies[0]!.path)).toEqual(readFileSync(local!.path));
+    }
+    expect(http.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["GET /ping/5f1c"]);
+
+    // While the app runs, restore refuses and changes nothing.
+    const refused = await runCli(["restore", "--latest", "--to", ws.db], env);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/is open in .*pid \d+.*\nhint: stop the app first/);
+    expect(readdirSync(join(ws.db, "..")).some((f) => f.includes("pre-restore"))).toBe(false);
+
+    // The app stops, then writes more (they are not in the backup) and dies.
+    await app.stop();
+    const later = await startWriter(ws.db, "hold", 25, { noCheckpoint: true });
+    await later.kill();
+    const liveRows = count(ws.db);
+    expect(liveRows).toBe(65);
+
+    const restore = await runCli(["restore", "--latest", "--to", ws.db], env);
+    expect(restore.status, restore.stderr).toBe(0);
+    expect(count(ws.db)).toBe(40);
+    expect(restore.stdout).toContain(`restored ${local!.path}`);
+    const undo = restore.stdout
+      .split("to undo, with the app stopped:\n")[1]!
+      .trim()
+      .split("\n")
+      .map((line) => line.trim());
+    execFileSync("sh", ["-c", undo.join(" && ")]);
+    expect(count(ws.db)).toBe(liveRows);
+
+    const proof = join(ws.tmp.path, "drill-proof");
+    const drill = await runCli(["drill"], {
+      ...env,
+      DRILL_PROOF: proof,
+      BACKUP_DRILL_COMMAND: `sqlite3 "$DRILL_DB" "SELECT count(*) FROM events" > "$DRILL_PROOF"`,
+    });
+    expect(drill.status, drill.stderr).toBe(0);
+    expect(drill.stdout).toMatch(/drill ok: .* BACKUP_DRILL_COMMAND passed/);
+    expect(readFileSync(proof, "utf8").trim()).toBe("40");
+    const log = readFileSync(join(ws.dir, "backup.log"), "utf8");
+    expect(log).toMatch(/"outcome":"ok".*"restoreMs":\d+.*"msg":"drill finished"/);
+  });
+
+  it("alerts when the database is corrupt, and when a drill fails", async () => {
+    const app = await startWriter(ws.db, "hold", 3000);
+    await app.stop();
+    expect((await runCli(["once"], env)).status).toBe(0);
+    const bytes = readFileSync(ws.db);
+    bytes.fill(0x5a, 8 * 4096, 40 * 4096);
+    writeFileSync(ws.db, bytes);
+
+    const failed = await runCli(["once"], env);
+    expect(failed.status).toBe(1);
+    const drill = await runCli(["drill"], {
+      ...env,
+      BACKUP_DRILL_COMMAND: "echo app answers 500; exit 1",
+    });
+    expect(drill.status).toBe(1);
+    expect(drill.stderr).toContain("restore drill failed: BACKUP_DRILL_COMMAND exited 1");
+
+    const seen = http.requests.map((r) => `${r.method} ${r.url}`);
+    expect(seen).toEqual([
+      "GET /ping/5f1c",
+      "GET /ping/5f1c/fail",
+      "POST /notify",
+      "POST /notify",
+      "GET /ping/5f1c/fail",
+    ]);
+    const [backupAlert, drillAlert] = http.requests
+      .filter((r) => r.method === "POST")
+      .map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(backupAlert).toMatchObject({ event: "backup", db: ws.db });
+    expect(String(backupAlert!.error)).toMatch(/corrupt|malformed|check failed|not a database/i);
+    expect(drillAlert).toMatchObject({
+      event: "drill",
+      error: "BACKUP_DRILL_COMMAND exited 1: app answers 500",
+    });
+  });
+
+  it("keeps backing up with a failing target, says which in /health and /metrics, and alerts", async () => {
+    const app = await startWriter(ws.db, "hold", 10);
+    await app.stop();
+    const unmounted = join(ws.tmp.path, "nas");
+    daemon = await startDaemonProcess({ ...env, BACKUP_REPLICA: `${unmounted},${secondDisk}` });
+    await daemon.waitForLine((line) => line.msg === "backup run finished");
+
+    const health = await daemon.get("/health");
+    expect(health.status).toBe(200);
+    const body = JSON.parse(health.body) as Record<string, unknown>;
+    expect(body.status).toBe("degraded");
+    expect(body.degraded).toEqual([
+      expect.stringMatching(
+        new RegExp(`^replica ${unmounted} failed: replica folder .* does not exist`),
+      ),
+    ]);
+    const metrics = (await daemon.get("/metrics")).body;
+    expect(metrics).toContain(`guardrail_backup_replica_up{target="${unmounted}"} 0`);
+    expect(metrics).toContain(`guardrail_backup_replica_up{target="${secondDisk}"} 1`);
+    expect(metrics).toContain(`guardrail_backup_replica_failures_total{target="${unmounted}"} 1`);
+    expect(metrics).toMatch(/guardrail_backup_drill_failures_total 0/);
+    expect((await listBackups(secondDisk)).length).toBe(1);
+    const notice = http.requests.find((r) => r.method === "POST");
+    expect(JSON.parse(notice!.body)).toMatchObject({ event: "replica", target: unmounted });
+  });
+});
