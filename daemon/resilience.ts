@@ -11,6 +11,7 @@ import { DirTarget } from "./replica-dir.js";
 import { SshTarget } from "./replica-ssh.js";
 import type { ReplicaTarget } from "./replica-target.js";
 import { replicate } from "./replica.js";
+import { createRunRecorder } from "./record.js";
 import { ResilienceStatus } from "./resilience-status.js";
 import type { AfterSuccessStep, BackupResult } from "./run-backup.js";
 import type { DaemonExtension } from "./daemon.js";
@@ -28,12 +29,16 @@ export interface Resilience {
   scheduleDrills(): () => void;
 }
 
-/** Builds the pieces from `config`; `registry` receives the metrics (a private one by default). */
+/**
+ * Builds the pieces from `config`. `registry` receives the metrics (a private one by default);
+ * drill results go to `recorder` (stdout and backup.log, like backup runs), else to `logger`.
+ */
 export function createResilience(
   config: BackupConfig,
   logger: Logger,
-  registry: Registry = new Registry(),
+  options: { registry?: Registry; recorder?: Logger } = {},
 ): Resilience {
+  const registry = options.registry ?? new Registry();
   const settings = config.resilience;
   const targets = settings.replica.targets.map((spec): ReplicaTarget => {
     if (spec.kind === "dir") return new DirTarget(spec.label, spec.path);
@@ -77,7 +82,7 @@ export function createResilience(
       command: settings.drill.command,
       commandTimeoutMs: settings.drill.timeoutMs,
       env: drillEnvironment(),
-      logger: logger.child({ [Field.step]: "drill" }),
+      logger: (options.recorder ?? logger).child({ [Field.step]: "drill" }),
       signal,
     });
     status.recordDrill(result);
@@ -110,15 +115,20 @@ export function createResilience(
       const schedule = settings.drill.schedule;
       if (!schedule) return () => {};
       let running: Promise<unknown> | undefined;
+      const abort = new AbortController();
       const task = cron.schedule(
         schedule,
         () => {
           // A drill still running (a slow BACKUP_DRILL_COMMAND) is not started twice.
-          running ??= drill().finally(() => (running = undefined));
+          running ??= drill(abort.signal).finally(() => (running = undefined));
         },
         { timezone: config.timeZone },
       );
-      return () => void task.stop();
+      // Shutdown stops the schedule and kills a running BACKUP_DRILL_COMMAND's process tree.
+      return () => {
+        void task.stop();
+        abort.abort();
+      };
     },
   };
 }
@@ -128,7 +138,8 @@ export function resilienceExtension(
   config: BackupConfig,
 ): (context: { registry: Registry; logger: Logger }) => DaemonExtension {
   return ({ registry, logger }) => {
-    const resilience = createResilience(config, logger, registry);
+    const recorder = createRunRecorder(config.dir);
+    const resilience = createResilience(config, logger, { registry, recorder });
     return {
       afterSuccess: resilience.afterSuccess,
       afterRun: resilience.afterRun,

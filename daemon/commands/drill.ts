@@ -15,7 +15,8 @@ export function drillCommand(): Command {
     .action(
       action(async () => {
         const config = loadConfig();
-        const resilience = createResilience(config, createRunRecorder(config.dir));
+        const recorder = createRunRecorder(config.dir);
+        const resilience = createResilience(config, recorder, { recorder });
         const result = await resilience.drill();
         if (!result.ok) {
           throw new GuardrailError(`restore drill failed: ${result.error}`, {

@@ -191,4 +191,58 @@ describe("backups that survive the machine", () => {
     const notice = http.requests.find((r) => r.method === "POST");
     expect(JSON.parse(notice!.body)).toMatchObject({ event: "replica", target: unmounted });
   });
+
+  it("runs drills on BACKUP_DRILL_SCHEDULE and reports them in /health, /metrics and backup.log", async () => {
+    const app = await startWriter(ws.db, "hold", 10);
+    await app.stop();
+    const proof = join(ws.tmp.path, "drill-proof");
+    daemon = await startDaemonProcess({
+      ...env,
+      BACKUP_REPLICA: secondDisk,
+      BACKUP_DRILL_SCHEDULE: "* * * * * *",
+      DRILL_PROOF: proof,
+      BACKUP_DRILL_COMMAND: `sqlite3 "$DRILL_DB" "SELECT count(*) FROM events" > "$DRILL_PROOF"`,
+    });
+    const line = await daemon.waitForLine((l) => l.msg === "drill finished");
+    expect(line).toMatchObject({ outcome: "ok", commandExitCode: 0 });
+    expect(readFileSync(proof, "utf8").trim()).toBe("10");
+
+    const health = await daemon.get("/health");
+    expect(health.status).toBe(200);
+    const body = JSON.parse(health.body) as { status: string; drill: Record<string, unknown> };
+    expect(body.status).toBe("ok");
+    expect(body.drill).toMatchObject({
+      ok: true,
+      backup: expect.stringMatching(/^tasks-.*\.sqlite3\.gz$/),
+    });
+    const metrics = (await daemon.get("/metrics")).body;
+    expect(metrics).toContain("guardrail_backup_drill_last_ok 1");
+    expect(metrics).toMatch(/guardrail_backup_drill_restore_seconds \d/);
+    expect(readFileSync(join(ws.dir, "backup.log"), "utf8")).toContain('"msg":"drill finished"');
+  });
+
+  it("turns /health to 503 when a scheduled drill fails", async () => {
+    const app = await startWriter(ws.db, "hold", 10);
+    await app.stop();
+    daemon = await startDaemonProcess({
+      ...env,
+      BACKUP_REPLICA: secondDisk,
+      BACKUP_DRILL_SCHEDULE: "* * * * * *",
+      BACKUP_DRILL_COMMAND: "echo migrations failed; exit 4",
+    });
+    await daemon.waitForLine((l) => l.msg === "backup run finished");
+    await daemon.waitForLine((l) => l.msg === "drill failed" && l.file !== undefined);
+
+    const health = await daemon.get("/health");
+    expect(health.status).toBe(503);
+    const body = JSON.parse(health.body) as { problems: string[] };
+    expect(body.problems).toContain(
+      "the last restore drill failed: BACKUP_DRILL_COMMAND exited 4: migrations failed",
+    );
+    const drillAlerts = http.requests
+      .filter((r) => r.method === "POST")
+      .map((r) => JSON.parse(r.body) as Record<string, unknown>)
+      .filter((b) => b.event === "drill");
+    expect(drillAlerts.length).toBeGreaterThan(0);
+  });
 });
