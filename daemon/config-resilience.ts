@@ -5,7 +5,7 @@ import { isAbsolute } from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
 import type { AlertConfig } from "./alerts.js";
-import { parseDuration } from "./duration.js";
+import { formatDuration, parseDuration } from "./duration.js";
 import { parseReplicaSpecs, type TargetSpec } from "./replica-target.js";
 
 export const RESILIENCE_DEFAULTS = {
@@ -139,4 +139,31 @@ export function resilienceProblems(config: ResilienceConfig, checkFiles: boolean
     }
   }
   return problems;
+}
+
+/** The effective values for print-config (masked there by name, like the others). */
+export function resilienceEffective(config: ResilienceConfig): Record<string, string | number> {
+  const { replica, drill, alerts } = config;
+  const effective: Record<string, string | number> = {
+    BACKUP_REPLICA: replica.targets.map((target) => target.label).join(",") || "(none)",
+    BACKUP_REPLICA_TIMEOUT: formatDuration(replica.timeoutMs),
+    BACKUP_DRILL_SCHEDULE: drill.schedule ?? "off",
+    BACKUP_DRILL_TIMEOUT: formatDuration(drill.timeoutMs),
+    BACKUP_HEARTBEAT_STYLE: alerts.heartbeatStyle,
+    BACKUP_ALERT_TIMEOUT: formatDuration(alerts.timeoutMs),
+    BACKUP_ALERT_ATTEMPTS: alerts.attempts,
+  };
+  if (replica.sshKey) effective.BACKUP_SSH_KEY = replica.sshKey;
+  if (replica.knownHosts) effective.BACKUP_SSH_KNOWN_HOSTS = replica.knownHosts;
+  if (drill.command) effective.BACKUP_DRILL_COMMAND = drill.command;
+  if (alerts.heartbeatUrl) effective.BACKUP_HEARTBEAT_URL = hidePath(alerts.heartbeatUrl);
+  if (alerts.notifyUrl) effective.BACKUP_NOTIFY_URL = hidePath(alerts.notifyUrl);
+  return effective;
+}
+
+/** Ping and webhook URLs carry their secret in the path (a check's UUID, a push token). */
+function hidePath(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.pathname.length > 1) parsed.pathname = "/***";
+  return parsed.toString();
 }

@@ -1,6 +1,7 @@
 // `guardrail-backup print-config`: the configuration as this program reads it, secrets masked.
 import { Command } from "commander";
 import { loadConfig, maskValue } from "../config.js";
+import { resilienceEffective } from "../config-resilience.js";
 import { formatDuration } from "../duration.js";
 import { action } from "./cli.js";
 
@@ -25,6 +26,7 @@ export function printConfigCommand(): Command {
           BACKUP_PORT: config.port,
           BACKUP_TIMEOUT: formatDuration(config.timeoutMs),
           BACKUP_GRACE: formatDuration(config.graceMs),
+          ...resilienceEffective(config.resilience),
         };
         // Variables read by other modules (replication, alerts) are shown as set, masked.
         for (const [name, value] of Object.entries(config.env)) {

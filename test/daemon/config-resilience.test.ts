@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../daemon/config.js";
+import { loadConfig, maskValue } from "../../daemon/config.js";
+import { resilienceEffective } from "../../daemon/config-resilience.js";
 import { ConfigError } from "../../shared/errors.js";
 import { makeWorkspace, seedDatabase, type Workspace } from "../support/backup-env.js";
 
@@ -89,5 +90,20 @@ describe("replica, drill and alert configuration", () => {
     expect(problemsOf({ BACKUP_REPLICA: "ssh://b@h/p", BACKUP_SSH_KEY: missing })).toEqual([
       `BACKUP_SSH_KEY: ${missing} is not an existing file (give an absolute path)`,
     ]);
+  });
+
+  it("shows effective values for print-config without the secrets in ping and webhook URLs", () => {
+    const config = loadConfig({
+      BACKUP_DB: ws.db,
+      BACKUP_HEARTBEAT_URL: "https://hc-ping.com/5f1c0e2a-uuid",
+      BACKUP_NOTIFY_URL: "https://hooks.example.org/services/T0/B0/secret?token=abc",
+    });
+    const shown = Object.entries(resilienceEffective(config.resilience))
+      .map(([name, value]) => `${name}=${maskValue(name, String(value))}`)
+      .join("\n");
+    expect(shown).toContain("BACKUP_DRILL_SCHEDULE=0 4 1 * *");
+    expect(shown).toContain("BACKUP_HEARTBEAT_URL=https://hc-ping.com/***");
+    expect(shown).toContain("BACKUP_NOTIFY_URL=https://hooks.example.org/***?***");
+    expect(shown).not.toMatch(/5f1c|secret|abc/);
   });
 });
