@@ -8,7 +8,7 @@ import { Field } from "../shared/log.js";
 import { listBackups } from "./catalog.js";
 import { inspectDatabase } from "./inspect-db.js";
 import { TEMP_PREFIX, databaseBaseName } from "./manifest.js";
-import { findOpenHolders } from "./open-files.js";
+import { canSeeOpenFiles, findOpenHolders } from "./open-files.js";
 import { shellQuote } from "./shell-quote.js";
 import {
   RestoreRefusedError,
@@ -73,10 +73,7 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
         hint: "use an older backup (see `list`)",
       });
     }
-    if (target.original) {
-      await chown(temp, target.original.uid, target.original.gid);
-      await chmod(temp, target.original.mode);
-    }
+    if (target.original) await keepOwnerAndMode(temp, target);
     await refuseIfOpen(target, request.force, log);
     suffix = await asideSuffix(target.companions, request.now ?? new Date());
   } catch (error) {
@@ -134,7 +131,25 @@ async function resolveBackup(request: RestoreRequest, target: RestoreTarget): Pr
   return isGiven || request.backup.includes("/") ? asGiven : inDir;
 }
 
+/** Gives the restored file the current database's owner and mode, or refuses. */
+async function keepOwnerAndMode(temp: string, target: RestoreTarget): Promise<void> {
+  const { uid, gid, mode } = target.original!;
+  try {
+    const info = await stat(temp);
+    if (info.uid !== uid || info.gid !== gid) await chown(temp, uid, gid);
+    await chmod(temp, mode);
+  } catch (cause) {
+    throw new RestoreRefusedError(`cannot give the restored file the owner ${uid}:${gid}`, {
+      cause,
+      hint: "run restore as the database's owner, or as root",
+    });
+  }
+}
+
 async function refuseIfOpen(target: RestoreTarget, force: boolean, log: Logger): Promise<void> {
+  if (!(await canSeeOpenFiles())) {
+    log.warn({ [Field.db]: target.path }, "restore cannot see open files without /proc");
+  }
   const holders = await findOpenHolders(target.companions);
   if (holders.length === 0) return;
   const who = holders.map((h) => `${h.command} (pid ${h.pid})`).join(", ");

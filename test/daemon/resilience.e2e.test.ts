@@ -246,3 +246,38 @@ describe("backups that survive the machine", () => {
     expect(drillAlerts.length).toBeGreaterThan(0);
   });
 });
+
+describe("the restore and drill commands", () => {
+  it("exit 2 on bad usage and 0 on --help", async () => {
+    expect((await runCli(["restore", "--to", ws.db], ws.env)).status).toBe(2);
+    expect(
+      (await runCli(["restore", "x.sqlite3.gz", "--latest", "--to", ws.db], ws.env)).status,
+    ).toBe(2);
+    expect((await runCli(["restore", "--latest"], ws.env)).status).toBe(2);
+    for (const command of ["restore", "drill"]) {
+      const help = await runCli([command, "--help"], ws.env);
+      expect(help.status).toBe(0);
+      expect(help.stdout).toContain(`Usage: guardrail-backup ${command}`);
+    }
+  });
+
+  it("restores a backup named in BACKUP_DIR and rejects a missing one with a hint", async () => {
+    const app = await startWriter(ws.db, "hold", 12);
+    await app.stop();
+    expect((await runCli(["once"], ws.env)).status).toBe(0);
+    const [backup] = await listBackups(ws.dir);
+
+    const missing = await runCli(
+      ["restore", "tasks-20200101-0000.sqlite3.gz", "--to", ws.db],
+      ws.env,
+    );
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toMatch(
+      /^guardrail-backup: no backup at .*tasks-20200101-0000\.sqlite3\.gz\nhint: /,
+    );
+
+    const restored = await runCli(["restore", backup!.file, "--to", ws.db], ws.env);
+    expect(restored.status, restored.stderr).toBe(0);
+    expect(count(ws.db)).toBe(12);
+  });
+});
