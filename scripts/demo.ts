@@ -1,5 +1,6 @@
 // `npm run demo`: both halves of Guardrail at work in a throwaway workspace, in about a minute.
 // Run with bun (a devDependency) after `npm run build`; see docs/ for the real installs.
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { demoBackups, type BackupsResult } from "./demo/backups.js";
@@ -20,6 +21,13 @@ async function main(): Promise<number> {
       );
       return 2;
     }
+  }
+  // The push gate needs git on the server; so does the demo's laptop side.
+  if (spawnSync("git", ["--version"]).status !== 0) {
+    process.stderr.write(
+      "demo: git is not installed: install it (apt-get install git) and retry\n",
+    );
+    return 2;
   }
   const ws = createWorkspace();
   const procs = new Processes();
