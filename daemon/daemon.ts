@@ -8,6 +8,7 @@ import { createLogger, Field, type Logger } from "../shared/log.js";
 import { listBackups } from "./catalog.js";
 import type { BackupConfig } from "./config.js";
 import { judgeHealth } from "./health.js";
+import { removeLeftoversIfIdle } from "./leftovers.js";
 import { databaseBaseName } from "./manifest.js";
 import { createMetrics } from "./metrics.js";
 import { createRunRecorder } from "./record.js";
@@ -177,6 +178,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     process.once("SIGINT", () => void stop("SIGINT"));
     process.on("SIGUSR1", () => void backupNow("SIGUSR1"));
   }
+  const removed = await removeLeftoversIfIdle(config.dir);
+  if (removed.length > 0) logger.warn({ files: removed }, "leftovers of an earlier run removed");
   void scheduler.start();
   const extensionStops = extensions.map((extension) => extension.start?.());
   return { port, stopped, stop, backupNow };

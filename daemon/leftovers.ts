@@ -2,6 +2,7 @@
 // backup (the manifest is renamed into place first, see publish.ts).
 import { readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { acquireLock, BackupBusyError } from "./lock.js";
 import { BACKUP_SUFFIX, MANIFEST_SUFFIX, TEMP_PREFIX, parseBackupName } from "./manifest.js";
 
 /**
@@ -25,4 +26,23 @@ export async function removeLeftovers(dir: string): Promise<string[]> {
     removed.push(file);
   }
   return removed;
+}
+
+/**
+ * Removes leftovers at start-up when no other process is backing up into `dir` (it holds the
+ * lock then, and its files are not leftovers). Returns the names removed; none when busy.
+ */
+export async function removeLeftoversIfIdle(dir: string): Promise<string[]> {
+  let lock;
+  try {
+    lock = await acquireLock(dir);
+  } catch (error) {
+    if (error instanceof BackupBusyError) return [];
+    throw error;
+  }
+  try {
+    return await removeLeftovers(dir);
+  } finally {
+    await lock.release();
+  }
 }

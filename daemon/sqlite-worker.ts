@@ -94,6 +94,11 @@ export class SqliteJobError extends GuardrailError {
  * Runs one job in a fresh worker thread. Rejects with SqliteJobError when SQLite fails, and with
  * the signal's reason when aborted. An aborted job's worker is terminated; SQLite cannot be
  * interrupted mid-statement from here, so the thread ends when the statement does.
+ *
+ * TODO(snapshot-interrupt): better-sqlite3 exposes neither sqlite3_interrupt nor a progress
+ * handler, so after a BACKUP_TIMEOUT in the daemon an abandoned VACUUM INTO keeps reading (one
+ * read transaction, writers unaffected) into an already removed file until it ends. Running
+ * the job in a child process would make it killable; worth it if timeouts show up in practice.
  */
 export function runSqliteJob(
   job: { kind: "snapshot"; source: string; target: string },

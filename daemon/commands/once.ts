@@ -6,7 +6,7 @@ import { loadConfig } from "../config.js";
 import { createRunRecorder } from "../record.js";
 import { createResilience } from "../resilience.js";
 import { runBackup, type AfterSuccessStep, type Progress } from "../run-backup.js";
-import { action } from "./cli.js";
+import { action, reportFailure } from "./cli.js";
 
 /** Extra after-success steps (replication) registered by other modules before parsing. */
 export const onceAfterSuccess: AfterSuccessStep[] = [];
@@ -21,15 +21,27 @@ export function onceCommand(): Command {
         const logger = createLogger({ base: { [Field.component]: "backup" } });
         const progress = process.stderr.isTTY ? progressLine() : undefined;
         const resilience = createResilience(config, logger);
+        // Ctrl-C or SIGTERM aborts the run; the pipeline removes its temporary files.
+        const interrupt = new AbortController();
+        const onSignal = (signal: NodeJS.Signals) =>
+          interrupt.abort(new GuardrailError(`interrupted by ${signal}`));
+        process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
         const result = await runBackup({
           config,
           logger,
           recorder: createRunRecorder(config.dir),
+          signal: interrupt.signal,
           prune: options.prune,
           afterSuccess: [...onceAfterSuccess, ...resilience.afterSuccess],
           onProgress: progress?.update,
         });
+        process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
         progress?.done();
+        if (interrupt.signal.aborted) {
+          reportFailure(interrupt.signal.reason);
+          // The snapshot's worker thread may still be inside SQLite: do not wait for it.
+          process.exit(130);
+        }
         await resilience.afterRun(result);
         if (result.outcome !== "ok") {
           throw new GuardrailError(`backup failed at ${result.failedStep}: ${result.error}`, {

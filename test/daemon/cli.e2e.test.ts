@@ -147,4 +147,23 @@ describe("guardrail-backup", () => {
       expect(existsSync(join(ws.dir, ".guardrail-backup.lock"))).toBe(false);
     });
   }
+
+  it("stops `once` on SIGINT with exit 130, publishing nothing and removing its temporary files", async () => {
+    seedDatabase(ws.db, 60_000, 400);
+    const child = spawn(process.execPath, [CLI, "once"], {
+      env: { PATH: process.env.PATH ?? "", ...ws.env },
+      stdio: "ignore",
+    });
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    while (temporary().length === 0) {
+      if (child.exitCode !== null)
+        throw new Error("the backup ended before it could be interrupted");
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    child.kill("SIGINT");
+    expect(await exited).toBe(130);
+    expect(published()).toEqual([]);
+    expect(temporary()).toEqual([]);
+    expect(existsSync(join(ws.dir, ".guardrail-backup.lock"))).toBe(false);
+  });
 });

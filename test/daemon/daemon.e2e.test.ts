@@ -142,4 +142,23 @@ describe("the daemon", () => {
     expect(readdirSync(ws.dir).filter((file) => file.startsWith(TEMP_PREFIX))).toEqual([]);
     expect(existsSync(join(ws.dir, ".guardrail-backup.lock"))).toBe(false);
   });
+
+  it("removes a crashed run's leftovers when it starts", async () => {
+    seedDatabase(ws.db, 10);
+    const good = backupAged(60_000);
+    writeFileSync(join(ws.dir, `${TEMP_PREFIX}tasks-123.sqlite3`), "half a snapshot");
+    const orphan = manifestNameFor(formatBackupName("tasks", new Date("2026-01-01T03:00:00Z")));
+    writeFileSync(join(ws.dir, orphan), "{}");
+    writeFileSync(join(ws.dir, "notes.txt"), "not ours");
+    daemon = await startDaemonProcess(ws.env);
+    const removed = await daemon.waitForLine(
+      (line) => line.msg === "leftovers of an earlier run removed",
+    );
+    expect(removed.files).toEqual(
+      expect.arrayContaining([`${TEMP_PREFIX}tasks-123.sqlite3`, orphan]),
+    );
+    expect(readdirSync(ws.dir).sort()).toEqual(
+      ["backup.log", good, manifestNameFor(good), "notes.txt"].sort(),
+    );
+  });
 });
