@@ -249,7 +249,9 @@ describe("backups that survive the machine", () => {
 
 describe("the restore and drill commands", () => {
   it("exit 2 on bad usage and 0 on --help", async () => {
-    expect((await runCli(["restore", "--to", ws.db], ws.env)).status).toBe(2);
+    const neither = await runCli(["restore", "--to", ws.db], ws.env);
+    expect(neither.status, neither.stderr).toBe(2);
+    expect(neither.stderr).toContain("name one backup to restore, or pass --latest");
     expect(
       (await runCli(["restore", "x.sqlite3.gz", "--latest", "--to", ws.db], ws.env)).status,
     ).toBe(2);
