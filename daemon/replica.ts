@@ -19,6 +19,11 @@ export interface ReplicateOptions {
   keep: RetentionRule;
   timeZone: string;
   logger: Logger;
+  /**
+   * Stops before the next copy when aborted (shutdown). A transfer under way finishes or hits
+   * BACKUP_REPLICA_TIMEOUT; what it left under a temporary name is removed on the next run.
+   */
+  signal?: AbortSignal;
 }
 
 /** What happened on one target in one run. */
@@ -88,6 +93,7 @@ async function syncTarget(
   for (const entry of wanted) {
     const manifestFile = manifestNameFor(entry.file);
     if (present.has(entry.file) && present.has(manifestFile)) continue;
+    options.signal?.throwIfAborted();
     await copyOne(target, entry, manifestFile);
     present.add(entry.file).add(manifestFile);
     outcome.copied.push(entry.file);

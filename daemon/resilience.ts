@@ -57,7 +57,12 @@ export function createResilience(
   const replicaStep: AfterSuccessStep = {
     name: "replicate",
     run: async (_result, context) => {
-      const outcomes = await replicate({ ...config, targets, logger: context.logger });
+      const outcomes = await replicate({
+        ...config,
+        targets,
+        logger: context.logger,
+        signal: shutdownOnly(context.signal),
+      });
       status.recordReplicas(outcomes);
       const failed = outcomes.filter((outcome) => !outcome.ok);
       for (const outcome of failed) {
@@ -150,6 +155,22 @@ export function resilienceExtension(
       start: resilience.scheduleDrills,
     };
   };
+}
+
+/**
+ * The run's signal without its BACKUP_TIMEOUT: a slow link may take longer than a backup does,
+ * and a copy cut short every time would never finish. Shutdown still stops replication.
+ */
+function shutdownOnly(signal: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  const forward = () => {
+    const reason: unknown = signal.reason;
+    if (reason instanceof DOMException && reason.name === "TimeoutError") return;
+    controller.abort(reason);
+  };
+  if (signal.aborted) forward();
+  else signal.addEventListener("abort", forward, { once: true });
+  return controller.signal;
 }
 
 /** The drill command's environment: the sidecar's, without BACKUP_* and secret-looking names. */

@@ -153,6 +153,20 @@ describe("replication", () => {
     expect(folder(missing)).toEqual(folder(disk));
   });
 
+  it("stops before the next copy when the run is aborted, and reports the target as failed", async () => {
+    fiveBackups();
+    const disk = join(tmp.path, "second-disk");
+    mkdirSync(disk);
+    const signal = AbortSignal.abort(new Error("the daemon was stopped (SIGTERM)"));
+    const [outcome] = await replicate({ ...options([new DirTarget(disk, disk)]), signal });
+    expect(outcome).toMatchObject({
+      ok: false,
+      copied: [],
+      error: "the daemon was stopped (SIGTERM)",
+    });
+    expect(folder(disk)).toEqual([]);
+  });
+
   it("refuses an SSH server whose host key is not the pinned one", async () => {
     fiveBackups();
     const remote = join(sshd.dir, `remote-hostkey-${Date.now()}`);
