@@ -130,16 +130,20 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupResult
     if (removed.length > 0) logger.warn({ files: removed }, "leftovers of an earlier run removed");
 
     const snapshot = await step("snapshot", () => takeSnapshot(config.db, snapshotPath, signal));
-    const [inspection, digests] = await Promise.all([
-      step("verify", () => verifySnapshot(snapshotPath, config.check, signal)),
+    // Check and compression read the same snapshot at once; when one fails the other stops,
+    // so nothing still writes once the temporary files are removed.
+    const pair = new AbortController();
+    const paired = AbortSignal.any([signal, pair.signal]);
+    const [inspection, digests] = await allOrFirstFailure(pair, [
+      step("verify", () => verifySnapshot(snapshotPath, config.check, paired)),
       step("compress", () =>
         compressFile(snapshotPath, gzipPath, config.gzipLevel, {
-          signal,
+          signal: paired,
           onBytes: (doneBytes) =>
             options.onProgress?.({ step: "compress", doneBytes, totalBytes: snapshot.bytes }),
         }),
       ),
-    ]);
+    ] as const);
     await step("readback", () => checkGzip(gzipPath, digests, signal));
 
     const manifest: Omit<Manifest, "file"> = {
@@ -187,6 +191,26 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupResult
     if (options.recorder) recordRun(options.recorder, result);
   }
   return result;
+}
+
+/** Like Promise.all, but on the first failure aborts `pair` and waits for the others to end. */
+async function allOrFirstFailure<T extends readonly unknown[]>(
+  pair: AbortController,
+  promises: { [K in keyof T]: Promise<T[K]> },
+): Promise<T> {
+  let first: { error: unknown } | undefined;
+  const watched = promises.map((promise) =>
+    promise.catch((error: unknown) => {
+      first ??= { error };
+      pair.abort(error);
+      throw error;
+    }),
+  );
+  const settled = await Promise.allSettled(watched);
+  if (first) throw first.error;
+  return settled.map(
+    (outcome) => (outcome as PromiseFulfilledResult<unknown>).value,
+  ) as unknown as T;
 }
 
 async function runAfterSteps(options: RunBackupOptions, result: BackupResult, signal: AbortSignal) {
