@@ -1,8 +1,9 @@
-// Where a restore writes, and what is already there: the database and its -wal/-shm companions,
-// which move aside together so a restore can never blend old WAL pages into new data.
-import { realpath, stat } from "node:fs/promises";
+// Where a restore writes, what is already there, and the file moves: the database and its
+// -wal/-shm companions move aside together, so a restore never blends old WAL pages into new data.
+import { chmod, chown, open, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { GuardrailError } from "../shared/errors.js";
+import { shellQuote } from "./shell-quote.js";
 
 /** Why a restore refused to change anything. */
 export class RestoreRefusedError extends GuardrailError {}
@@ -62,5 +63,65 @@ export async function asideSuffix(paths: readonly string[], time: Date): Promise
       ),
     );
     if (!taken.includes(true)) return suffix;
+  }
+}
+
+/** Gives the restored file the current database's owner and mode, or refuses. */
+export async function keepOwnerAndMode(temp: string, target: RestoreTarget): Promise<void> {
+  const { uid, gid, mode } = target.original!;
+  try {
+    const info = await stat(temp);
+    if (info.uid !== uid || info.gid !== gid) await chown(temp, uid, gid);
+    await chmod(temp, mode);
+  } catch (cause) {
+    throw new RestoreRefusedError(`cannot give the restored file the owner ${uid}:${gid}`, {
+      cause,
+      hint: "run restore as the database's owner, or as root",
+    });
+  }
+}
+
+/** Renames each existing companion to `<name><suffix>`; on failure, puts back what moved. */
+export async function moveAside(
+  paths: readonly string[],
+  suffix: string,
+  temp: string,
+): Promise<{ from: string; to: string }[]> {
+  const moved: { from: string; to: string }[] = [];
+  try {
+    for (const from of paths) {
+      const exists = await stat(from).then(
+        () => true,
+        () => false,
+      );
+      if (!exists) continue;
+      await rename(from, from + suffix);
+      moved.push({ from, to: from + suffix });
+    }
+  } catch (error) {
+    for (const { from, to } of moved.reverse()) await rename(to, from).catch(() => {});
+    await rm(temp, { force: true });
+    throw new RestoreRefusedError("could not move the current database aside", { cause: error });
+  }
+  return moved;
+}
+
+/** Shell commands that remove the restored files and put back what was moved aside. */
+export function undoCommands(
+  target: RestoreTarget,
+  moved: { from: string; to: string }[],
+): string[] {
+  const commands = [`rm -f -- ${target.companions.map(shellQuote).join(" ")}`];
+  for (const { from, to } of moved) commands.push(`mv -- ${shellQuote(to)} ${shellQuote(from)}`);
+  return commands;
+}
+
+/** Makes renames in `dir` durable. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }

@@ -1,7 +1,7 @@
 // Restore: put a verified backup in place of a stopped app's database, keeping the old database
 // and its -wal/-shm beside it so the restore can be undone with a few `mv` commands.
 import { randomBytes } from "node:crypto";
-import { chmod, chown, open, rename, rm, stat } from "node:fs/promises";
+import { rename, rm, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { Logger } from "../shared/log.js";
 import { Field } from "../shared/log.js";
@@ -9,11 +9,14 @@ import { listBackups } from "./catalog.js";
 import { inspectDatabase } from "./inspect-db.js";
 import { TEMP_PREFIX, databaseBaseName } from "./manifest.js";
 import { canSeeOpenFiles, findOpenHolders } from "./open-files.js";
-import { shellQuote } from "./shell-quote.js";
 import {
   RestoreRefusedError,
   asideSuffix,
+  keepOwnerAndMode,
+  moveAside,
   resolveRestoreTarget,
+  syncDir,
+  undoCommands,
   type RestoreTarget,
 } from "./restore-target.js";
 import { BackupUnusableError, readManifestFor, unpackBackup } from "./unpack.js";
@@ -131,21 +134,6 @@ async function resolveBackup(request: RestoreRequest, target: RestoreTarget): Pr
   return isGiven || request.backup.includes("/") ? asGiven : inDir;
 }
 
-/** Gives the restored file the current database's owner and mode, or refuses. */
-async function keepOwnerAndMode(temp: string, target: RestoreTarget): Promise<void> {
-  const { uid, gid, mode } = target.original!;
-  try {
-    const info = await stat(temp);
-    if (info.uid !== uid || info.gid !== gid) await chown(temp, uid, gid);
-    await chmod(temp, mode);
-  } catch (cause) {
-    throw new RestoreRefusedError(`cannot give the restored file the owner ${uid}:${gid}`, {
-      cause,
-      hint: "run restore as the database's owner, or as root",
-    });
-  }
-}
-
 async function refuseIfOpen(target: RestoreTarget, force: boolean, log: Logger): Promise<void> {
   if (!(await canSeeOpenFiles())) {
     log.warn({ [Field.db]: target.path }, "restore cannot see open files without /proc");
@@ -160,40 +148,4 @@ async function refuseIfOpen(target: RestoreTarget, force: boolean, log: Logger):
   throw new RestoreRefusedError(`${target.path} is open in ${who}`, {
     hint: "stop the app first (restoring under a running app mixes old and new pages), or pass --force",
   });
-}
-
-/** Renames each existing companion to `<name><suffix>`; on failure, puts back what moved. */
-async function moveAside(paths: readonly string[], suffix: string, temp: string) {
-  const moved: { from: string; to: string }[] = [];
-  try {
-    for (const from of paths) {
-      const exists = await stat(from).then(
-        () => true,
-        () => false,
-      );
-      if (!exists) continue;
-      await rename(from, from + suffix);
-      moved.push({ from, to: from + suffix });
-    }
-  } catch (error) {
-    for (const { from, to } of moved.reverse()) await rename(to, from).catch(() => {});
-    await rm(temp, { force: true });
-    throw new RestoreRefusedError("could not move the current database aside", { cause: error });
-  }
-  return moved;
-}
-
-function undoCommands(target: RestoreTarget, moved: { from: string; to: string }[]): string[] {
-  const commands = [`rm -f -- ${target.companions.map(shellQuote).join(" ")}`];
-  for (const { from, to } of moved) commands.push(`mv -- ${shellQuote(to)} ${shellQuote(from)}`);
-  return commands;
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
