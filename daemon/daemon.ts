@@ -4,6 +4,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
+import { GuardrailError } from "../shared/errors.js";
 import { createLogger, Field, type Logger } from "../shared/log.js";
 import { listBackups } from "./catalog.js";
 import type { BackupConfig } from "./config.js";
@@ -187,9 +188,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
 function listen(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once("error", reject);
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        new GuardrailError(`cannot listen on BACKUP_PORT ${port}: ${error.code ?? error.message}`, {
+          cause: error,
+          hint: "is another guardrail-backup daemon running? set BACKUP_PORT to a free port",
+        }),
+      ),
+    );
     server.listen(port, () => {
-      server.off("error", reject);
+      server.removeAllListeners("error");
       resolve();
     });
   });

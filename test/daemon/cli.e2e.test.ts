@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -166,4 +166,27 @@ describe("guardrail-backup", () => {
     expect(temporary()).toEqual([]);
     expect(existsSync(join(ws.dir, ".guardrail-backup.lock"))).toBe(false);
   });
+
+  it.runIf(existsSync("/usr/bin/script"))(
+    "shows a progress line on a terminal, and none when the output is not one",
+    () => {
+      seedDatabase(ws.db, 2000);
+      // script(1) runs the command on a pseudo-terminal.
+      const onTerminal = spawnSync(
+        "script",
+        ["-qec", `"${process.execPath}" "${CLI}" once`, "/dev/null"],
+        {
+          env: { PATH: process.env.PATH ?? "", ...ws.env },
+          encoding: "utf8",
+        },
+      );
+      expect(onTerminal.status).toBe(0);
+      expect(onTerminal.stdout).toContain("\r\u001b[Kbackup: snapshot");
+      expect(onTerminal.stdout).toContain("\r\u001b[Kbackup: compress");
+
+      const piped = runCli(["once"], ws.env);
+      expect(piped.status).toBe(0);
+      expect(piped.stderr).not.toContain("backup: ");
+    },
+  );
 });
