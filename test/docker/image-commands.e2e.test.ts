@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { afterAll, afterEach, describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
 import { writeBackup } from "../support/backup-fixture.js";
 import { makeWorkspace, runCli, seedDatabase, type Workspace } from "../support/backup-env.js";
 import { readDockerfile, type Stage } from "../support/dockerfile.js";
@@ -169,10 +169,13 @@ describe("the image's CMD and HEALTHCHECK, run against a real daemon", () => {
 });
 
 describe("the runtime stage's install, from a clean copy", () => {
-  const copy = mkdtempSync(join(tmpdir(), "guardrail-image-"));
-  afterAll(() => rmSync(copy, { recursive: true, force: true }));
+  let copy = "";
+  afterEach(() => {
+    if (copy) rmSync(copy, { recursive: true, force: true });
+  });
 
   test("npm ci --omit=dev gives a guardrail-backup whose --help and once work", async () => {
+    copy = mkdtempSync(join(tmpdir(), "guardrail-image-"));
     // Lay out /app as the runtime stage does; node_modules as the prod-deps stage makes it.
     const prodDeps = stages.find((stage) => stage.name === "prod-deps")!;
     const install = prodDeps.instructions.find(
