@@ -68,9 +68,9 @@ RUN ln -s /app/dist/daemon/main.js /usr/local/bin/guardrail-backup
 USER guardrail
 EXPOSE 9090
 # Healthy only while /health answers 200 (a verified backup younger than BACKUP_MAX_AGE and no
-# failed last run). Node's fetch: the image needs no curl.
+# failed run since), asked by the program itself: the image needs no curl.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=60s --retries=2 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.BACKUP_PORT || 9090) + '/health', { signal: AbortSignal.timeout(8000) }).then((r) => process.exit(r.status === 200 ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "dist/daemon/main.js", "healthcheck"]
 # The daemon is the main process, no shell, no sleep: SIGTERM stops scheduling, lets a running
 # backup finish within BACKUP_GRACE, and exits 0. Run with `--init` (compose: `init: true`) when
 # drills or SSH replicas start child processes, so that an init reaps what they leave behind.

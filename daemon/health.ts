@@ -36,8 +36,11 @@ export async function judgeHealth(input: {
     );
   }
   const last = input.lastResult;
-  if (last?.outcome === "failed")
+  // A failed run stops counting once a newer verified backup exists (say, a manual `once`).
+  const superseded = last !== undefined && good !== undefined && good >= last.startedAt;
+  if (last?.outcome === "failed" && !superseded) {
     problems.push(`the last backup failed at ${last.failedStep}: ${last.error}`);
+  }
 
   return {
     healthy: problems.length === 0,

@@ -7,6 +7,7 @@ import { printConfigCommand } from "./commands/print-config.js";
 import { pruneCommand } from "./commands/prune.js";
 import { restoreCommand } from "./commands/restore.js";
 import { drillCommand } from "./commands/drill.js";
+import { healthcheckCommand } from "./commands/healthcheck.js";
 import { runCommand } from "./commands/run.js";
 import { verifyCommand } from "./commands/verify.js";
 import { PROGRAM, reportFailure } from "./commands/cli.js";
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     printConfigCommand(),
     restoreCommand(),
     drillCommand(),
+    healthcheckCommand(),
   ]) {
     program.addCommand(command);
   }

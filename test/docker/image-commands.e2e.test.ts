@@ -65,8 +65,13 @@ async function startImageCmd(env: Record<string, string>): Promise<Running> {
 
 /** Runs the image's HEALTHCHECK command as Docker would (exec form, the container's env). */
 function runHealthcheck(env: Record<string, string>): number | null {
+  return runHealthcheckWithOutput(env).status;
+}
+
+function runHealthcheckWithOutput(env: Record<string, string>) {
   const [command, ...args] = runtime.healthcheck!.cmd;
-  return spawnSync(command!, args, { cwd: PROJECT, env, encoding: "utf8" }).status;
+  const result = spawnSync(command!, args, { cwd: PROJECT, env, encoding: "utf8" });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 async function freePort(): Promise<number> {
@@ -141,7 +146,10 @@ describe("the image's CMD and HEALTHCHECK, run against a real daemon", () => {
     await startImageCmd(env);
     const health = await fetch(`http://127.0.0.1:${env.BACKUP_PORT}/health`);
 
-    expect(runHealthcheck(env)).toBe(1);
+    const check = runHealthcheckWithOutput(env);
+    expect(check.status).toBe(1);
+    expect(check.output).toContain("unhealthy (HTTP 503)");
+    expect(check.output).toContain("BACKUP_MAX_AGE");
     expect(health.status).toBe(503);
     expect(JSON.stringify(await health.json())).toContain("BACKUP_MAX_AGE");
   });
