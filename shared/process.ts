@@ -88,9 +88,12 @@ export function runCommand(options: RunOptions): Promise<RunResult> {
       killTree(child.pid, runId, "SIGKILL");
       // Give the pipes a moment to deliver what is buffered, then stop reading: an orphan that
       // escaped the kill may hold them open forever.
+      let drainTimer: NodeJS.Timeout | undefined;
       const drained = Promise.all(streams.map((stream) => ended(stream)));
-      const timer = new Promise((done) => setTimeout(done, DRAIN_MS));
+      const timer = new Promise((done) => (drainTimer = setTimeout(done, DRAIN_MS)));
       void Promise.race([drained, timer]).then(() => {
+        // A pending timer would keep the caller's process alive for nothing.
+        clearTimeout(drainTimer);
         for (const stream of streams) stream.destroy();
         for (const flush of flushers) flush();
         resolve({
