@@ -41,7 +41,7 @@ async function main(): Promise<number> {
       bun: BUN,
       reps: quick
         ? { nonGated: 7, warm: 3, cold: 1, growth: 1 }
-        : { nonGated: 21, warm: 7, cold: 3, growth: 3 },
+        : { nonGated: 21, warm: 7, cold: 3, growth: 5 },
       log,
     });
     rows.push(...hook.rows);

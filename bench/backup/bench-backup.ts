@@ -1,5 +1,6 @@
 // The backup sidecar's figures: wall time against the shell pipeline per database size, peak
 // memory, the app writer's commit latency during a backup, and the gzip level curve.
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULTS } from "../../daemon/config.js";
 import { canMeasureMemory } from "../exec.js";
@@ -76,7 +77,7 @@ export async function benchBackup(options: BackupBenchOptions): Promise<BackupBe
     const step = (name: string) =>
       formatMs(median(runs.sidecar.map((run) => run.timings?.[`${name}Ms`] ?? Number.NaN)));
     perSize.push({
-      size: size.label,
+      size: `${size.label} (${formatMiB(statSync(db).size)})`,
       sidecar: formatMs(s),
       pipeline: formatMs(p),
       ratio: `${(s / p).toFixed(2)}x`,
@@ -89,7 +90,6 @@ export async function benchBackup(options: BackupBenchOptions): Promise<BackupBe
       snapshot: step("snapshot"),
       "verify ∥ compress": `${step("verify")} ∥ ${step("compress")}`,
       readback: step("readback"),
-      publish: step("publish"),
       ".gz size": formatMiB(median(runs.sidecar.map((run) => run.bytes ?? Number.NaN))),
     });
     largest = { label: size.label, ...runs };
