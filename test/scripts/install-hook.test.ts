@@ -4,6 +4,8 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -83,6 +85,66 @@ describe("install-hook", () => {
 
     const failed = await run(INSTALL, [bare]);
     expect(failed.code).not.toBe(0);
-    expect(failed.output).toContain("the installed hook did not run");
+    expect(failed.output).toContain("did not run the installed hook");
+    expect(failed.output).toContain("The previous state was restored");
+    expect(readdirSync(join(bare, "hooks/pre-receive.d"))).toEqual([]);
+  });
+
+  test("refuses a pre-receive.d folder that no wrapper runs (the gate would never run)", async () => {
+    const bare = join(root, "nowrapper.git");
+    await run("git", ["init", "-q", "--bare", bare]);
+    mkdirSync(join(bare, "hooks/pre-receive.d"));
+    rmSync(join(bare, "hooks/pre-receive"), { force: true });
+
+    const refused = await run(INSTALL, [bare]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toContain("git would never run the gate");
+    expect(readdirSync(join(bare, "hooks/pre-receive.d"))).toEqual([]);
+  });
+
+  test("changes nothing when the binary cannot run on this machine", async () => {
+    const repo = await createForgejoRepo();
+    try {
+      const installed = join(repo.bare, "hooks/pre-receive.d/guardrail");
+      const before = readFileSync(installed);
+      const broken = join(root, "pre-receive-musl");
+      writeFileSync(
+        broken,
+        "#!/bin/sh\necho 'Error loading shared library libstdc++.so.6: No such file or directory' >&2\nexit 127\n",
+      );
+      chmodSync(broken, 0o755);
+
+      const refused = await run(INSTALL, ["--binary", broken, repo.bare]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.output).toContain("apk add --no-cache libstdc++ libgcc");
+      expect(refused.output).toContain("Nothing was changed");
+      expect(readFileSync(installed).equals(before)).toBe(true);
+      expect(readdirSync(join(repo.bare, "hooks/pre-receive.d")).sort()).toEqual([
+        "gitea",
+        "guardrail",
+      ]);
+    } finally {
+      repo.remove();
+    }
+  });
+
+  test("installs as root into a repository owned by another user, and hands the hook to that user", async () => {
+    if (process.getuid?.() !== 0) throw new Error("this test must run as root, as CI does");
+    const bare = join(root, "owned.git");
+    await run("git", ["init", "-q", "--bare", bare]);
+    await run("chown", ["-R", "1000:1000", bare]);
+
+    const installed = await run(INSTALL, [bare]);
+    expect(installed.code).toBe(0);
+    expect(statSync(join(bare, "hooks/pre-receive")).uid).toBe(1000);
+  });
+
+  test("prints its usage with --help and exits 0", async () => {
+    const help = await run(INSTALL, ["--help"]);
+    expect(help.code).toBe(0);
+    expect(help.output).toContain(
+      "install-hook [--musl|--glibc] [--binary FILE] <path/to/repo.git>",
+    );
+    expect(help.output).not.toContain("set -eu");
   });
 });
