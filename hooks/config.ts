@@ -14,7 +14,7 @@ const gitBool = z.preprocess(
   (value) => (typeof value === "string" ? value.toLowerCase() : value),
   z
     .enum(["true", "yes", "on", "1", "", "false", "no", "off", "0"], {
-      error: "must be true or false",
+      error: "must be true or false (yes/no, on/off and 1/0 work too)",
     })
     .transform((value) => ["true", "yes", "on", "1", ""].includes(value)),
 );
@@ -49,9 +49,18 @@ const HookConfigSchema = z.object({
   mode: z
     .enum(["enforce", "warn", "off"], { error: "must be enforce, warn or off" })
     .default("enforce"),
-  cacheDir: z.string().trim().min(1).optional(),
+  cacheDir: z
+    .string()
+    .trim()
+    .refine((dir) => dir.startsWith("/"), { error: "must be an absolute path" })
+    .optional(),
   progressInterval: seconds.default(10),
-  tailLines: z.coerce.number().int().min(10).max(10_000).default(150),
+  tailLines: z.coerce
+    .number({ error: "must be a whole number of lines from 10 to 10000" })
+    .int({ error: "must be a whole number of lines from 10 to 10000" })
+    .min(10, { error: "must be a whole number of lines from 10 to 10000" })
+    .max(10_000, { error: "must be a whole number of lines from 10 to 10000" })
+    .default(150),
 });
 
 export type HookConfig = Omit<z.infer<typeof HookConfigSchema>, "cacheDir"> & { cacheDir: string };
@@ -94,7 +103,10 @@ export function parseHookConfig(listing: string): HookConfig {
     }
   }
   if (problems.length > 0 || !parsed.success) {
-    throw new ConfigError(problems, "fix it with `git config` in the bare repository");
+    throw new ConfigError(
+      problems,
+      "the server's admin must correct it with `git config` in the bare repository (see docs/configuration.md); until then every push is refused",
+    );
   }
 
   return { ...parsed.data, cacheDir: parsed.data.cacheDir ?? defaultCacheDir() };

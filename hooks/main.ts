@@ -1,10 +1,11 @@
 // Entry point of the compiled pre-receive hook: read what git hands over, run the gate, write
 // the audit line, and exit 0 to accept or 1 to refuse. Anything unexpected refuses: fail closed.
 import { tmpdir } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { describeError, GuardrailError } from "../shared/errors.js";
-import { AUDIT_FILE, appendAudit } from "./audit.js";
+import { AUDIT_FILE, appendAudit, type AuditRecord } from "./audit.js";
 import { runGate } from "./gate.js";
+import { parseRefUpdates } from "./refs.js";
 import { createSay } from "./say.js";
 
 const VERSION = "0.1.0";
@@ -25,8 +26,9 @@ async function main(): Promise<number> {
   }
 
   const started = Date.now();
+  let stdin = "";
   try {
-    const stdin = await readStdin();
+    stdin = await readStdin();
     const result = await runGate({
       repoDir,
       stdin,
@@ -34,7 +36,7 @@ async function main(): Promise<number> {
       say,
       signal: controller.signal,
     });
-    appendAudit(repoDir, result.audit);
+    writeAuditOrExplain(repoDir, result.audit);
     return result.accepted ? 0 : 1;
   } catch (error) {
     say(`push refused: the push gate could not check this push: ${describeError(error)}`);
@@ -42,7 +44,7 @@ async function main(): Promise<number> {
     try {
       appendAudit(repoDir, {
         pusher: process.env.GITEA_PUSHER_NAME,
-        refs: [],
+        refs: refsForAudit(stdin),
         verdict: "refused",
         mode: "error",
         bypass: undefined,
@@ -54,6 +56,34 @@ async function main(): Promise<number> {
       // The refusal stands; a log that cannot be written must not turn it into an acceptance.
     }
     return 1;
+  }
+}
+
+/** Writes the audit line; a push cannot be accepted without its record. */
+function writeAuditOrExplain(repoDir: string, record: AuditRecord): void {
+  try {
+    appendAudit(repoDir, record);
+  } catch (error) {
+    const file = join(repoDir, AUDIT_FILE);
+    throw new GuardrailError(
+      `the verdict was ${record.verdict}, but the audit log ${file} cannot be written`,
+      { cause: error, hint: `make ${file} a file the git user can append to` },
+    );
+  }
+}
+
+/** The refs of a push that failed before it was planned, for its audit line. */
+function refsForAudit(stdin: string): AuditRecord["refs"] {
+  try {
+    return parseRefUpdates(stdin).map((update) => ({
+      ref: update.ref,
+      old: update.oldSha,
+      new: update.newSha,
+      change: update.change,
+      action: "error",
+    }));
+  } catch {
+    return [];
   }
 }
 

@@ -54,6 +54,14 @@ export function planPush(
     );
   }
 
+  const offBranches = updates.filter(
+    (update) => config?.mode === "off" && isProtected(update.ref, config.branch),
+  );
+  if (offBranches.length > 0) {
+    const names = offBranches.map((update) => branchOf(update.ref)).join(", ");
+    notes.push(`guardrail.mode is off: ${names} not tested`);
+  }
+
   const sorted = [...updates].sort((a, b) => (a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
   const decisions = sorted.map((update) => ({
     update,

@@ -1,11 +1,13 @@
 // One gated commit, start to finish: export its tree, install, test, and always clean up.
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { describeError, withCleanupError } from "../shared/errors.js";
+import { describeError, GuardrailError, withCleanupError } from "../shared/errors.js";
 import { exportCommit } from "./checkout.js";
 import type { HookConfig } from "./config.js";
 import { buildTestEnvironment } from "./environment.js";
 import { installDependencies } from "./install.js";
 import type { FailedTest, TestCounts } from "./junit.js";
+import { shortSha } from "./refs.js";
 import type { StepResult } from "./run-step.js";
 import type { Say } from "./say.js";
 import { runTests } from "./test-run.js";
@@ -70,6 +72,14 @@ async function verifyIn(
 ): Promise<CommitVerdict> {
   const { config, sha } = options;
   await exportCommit(options.repoDir, sha, workspace.tree, workspace.root);
+  if (!existsSync(join(workspace.tree, config.workdir))) {
+    throw new GuardrailError(
+      `guardrail.workdir "${config.workdir}" is not a folder of ${shortSha(sha)}`,
+      {
+        hint: "push a commit that has it, or have the server's admin change guardrail.workdir",
+      },
+    );
+  }
 
   const common = {
     sha,

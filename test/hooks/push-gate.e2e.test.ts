@@ -1,5 +1,7 @@
 // The push gate end to end: a bare repository laid out like Forgejo's, the built hook installed
 // by scripts/install-hook, and real `git push` of small bun apps from test/fixtures.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createForgejoRepo, type ForgejoRepo } from "../support/forgejo-repo.js";
 
@@ -240,7 +242,9 @@ describe("guardrail.mode", () => {
   test("off lets everything through without testing", async () => {
     await repo.config("guardrail.mode", "off");
     await repo.commitFixture("failing");
-    expect((await repo.push(["origin", "main"])).code).toBe(0);
+    const push = await repo.push(["origin", "main"]);
+    expect(push.code).toBe(0);
+    expect(push.output).toContain("guardrail: guardrail.mode is off: main not tested");
     expect(repo.audit()[0]?.tested).toEqual([]);
   });
 });
@@ -257,7 +261,8 @@ describe("bad configuration", () => {
     expect(push.output).toContain('guardrail.timeout = "soon"');
     expect(push.output).toContain('guardrail.mode = "strict": must be enforce, warn or off');
     expect(push.output).toContain("guardrail.brnach: unknown key");
-    expect(push.output).toContain("fix it with `git config` in the bare repository");
+    expect(push.output).toContain("must correct it with `git config` in the bare repository");
+    expect(push.output).toContain("until then every push is refused");
   });
 
   test("a passEnv naming git's variables is refused", async () => {
@@ -266,6 +271,29 @@ describe("bad configuration", () => {
     const push = await repo.push(["origin", "main"]);
     expect(push.code).not.toBe(0);
     expect(push.output).toContain("may not name GIT_*");
+  });
+});
+
+describe("a guardrail.workdir the commit does not have", () => {
+  test("is refused with the key named", async () => {
+    await repo.config("guardrail.workdir", "app");
+    await repo.commitFixture("passing");
+    const push = await repo.push(["origin", "main"]);
+
+    expect(push.code).not.toBe(0);
+    expect(push.output).toMatch(/guardrail.workdir "app" is not a folder of [0-9a-f]{7}/);
+  });
+});
+
+describe("an audit log that cannot be written", () => {
+  test("refuses the push and names the file, even when the tests pass", async () => {
+    mkdirSync(join(repo.bare, "guardrail-audit.log"));
+    await repo.commitFixture("passing");
+    const push = await repo.push(["origin", "main"]);
+
+    expect(push.code).not.toBe(0);
+    expect(push.output).toContain("the verdict was accepted, but the audit log");
+    expect(push.output).toContain("guardrail-audit.log a file the git user can append to");
   });
 });
 
