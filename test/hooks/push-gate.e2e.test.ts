@@ -274,6 +274,17 @@ describe("bad configuration", () => {
   });
 });
 
+describe("a protected branch pointed at something other than a commit", () => {
+  test("is refused, saying what the object is", async () => {
+    await repo.commitFixture("passing");
+    const tree = await repo.git(["rev-parse", "HEAD^{tree}"]);
+    const push = await repo.push(["origin", `${tree}:refs/heads/main`]);
+
+    expect(push.code).not.toBe(0);
+    expect(push.output).toContain(`${tree.slice(0, 7)} is a tree, not a commit`);
+  });
+});
+
 describe("a guardrail.workdir the commit does not have", () => {
   test("is refused with the key named", async () => {
     await repo.config("guardrail.workdir", "app");
