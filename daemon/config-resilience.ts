@@ -5,7 +5,7 @@ import { isAbsolute } from "node:path";
 import cron from "node-cron";
 import { z } from "zod";
 import type { AlertConfig } from "./alerts.js";
-import { formatDuration, parseDuration } from "./duration.js";
+import { durationProblem, formatDurationSetting, parseDuration } from "./duration.js";
 import { parseReplicaSpecs, type TargetSpec } from "./replica-target.js";
 
 export const RESILIENCE_DEFAULTS = {
@@ -25,7 +25,7 @@ const duration = (name: string, fallback: string) =>
     .transform((value, ctx) => {
       const ms = parseDuration(value);
       if (ms === undefined || ms <= 0) {
-        ctx.addIssue({ code: "custom", message: `${name} must be a duration like 30s, 10m, 1h` });
+        ctx.addIssue({ code: "custom", message: `${name} ${durationProblem(value)}` });
         return z.NEVER;
       }
       return ms;
@@ -58,6 +58,7 @@ export const ResilienceEnvShape = {
   BACKUP_DRILL_SCHEDULE: z
     .string()
     .default(RESILIENCE_DEFAULTS.BACKUP_DRILL_SCHEDULE)
+    // Drills run on node-cron itself, which honours a sixth (seconds) field; backups do not.
     .refine((value) => value === "off" || cron.validate(value), {
       message: "BACKUP_DRILL_SCHEDULE must be a cron expression like '0 4 1 * *', or off",
     }),
@@ -146,11 +147,11 @@ export function resilienceEffective(config: ResilienceConfig): Record<string, st
   const { replica, drill, alerts } = config;
   const effective: Record<string, string | number> = {
     BACKUP_REPLICA: replica.targets.map((target) => target.label).join(",") || "(none)",
-    BACKUP_REPLICA_TIMEOUT: formatDuration(replica.timeoutMs),
+    BACKUP_REPLICA_TIMEOUT: formatDurationSetting(replica.timeoutMs),
     BACKUP_DRILL_SCHEDULE: drill.schedule ?? "off",
-    BACKUP_DRILL_TIMEOUT: formatDuration(drill.timeoutMs),
+    BACKUP_DRILL_TIMEOUT: formatDurationSetting(drill.timeoutMs),
     BACKUP_HEARTBEAT_STYLE: alerts.heartbeatStyle,
-    BACKUP_ALERT_TIMEOUT: formatDuration(alerts.timeoutMs),
+    BACKUP_ALERT_TIMEOUT: formatDurationSetting(alerts.timeoutMs),
     BACKUP_ALERT_ATTEMPTS: alerts.attempts,
   };
   if (replica.sshKey) effective.BACKUP_SSH_KEY = replica.sshKey;

@@ -1,18 +1,18 @@
 // The sidecar's configuration: read from the environment once, validated at once (every problem
 // listed together, each naming its variable), with every default in this file.
-import { accessSync, constants, mkdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import cron from "node-cron";
 import { z } from "zod";
 import { ConfigError } from "../shared/errors.js";
+import { backupDirProblems, databaseProblems } from "./config-files.js";
+import { closestName } from "./closest-name.js";
 import {
   ResilienceEnvShape,
   resilienceConfig,
   resilienceProblems,
   type ResilienceConfig,
 } from "./config-resilience.js";
-import { parseDuration } from "./duration.js";
-import { schedulePeriodMs } from "./schedule.js";
+import { durationProblem, parseDuration } from "./duration.js";
+import { scheduleProblem, schedulePeriodMs } from "./schedule.js";
 
 /** Defaults in one place; the docs' configuration table is written from this list. */
 export const DEFAULTS = {
@@ -40,13 +40,17 @@ const duration = (name: string) =>
   z.string().transform((value, ctx) => {
     const ms = parseDuration(value);
     if (ms === undefined || ms <= 0) {
-      ctx.addIssue({
-        code: "custom",
-        message: `${name} must be a duration like 90s, 30m, 26h, 2d`,
-      });
+      ctx.addIssue({ code: "custom", message: `${name} ${durationProblem(value)}` });
       return z.NEVER;
     }
     return ms;
+  });
+
+/** A 5-field cron expression (see scheduleProblem). */
+const schedule = (name: string, example: string) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = scheduleProblem(name, value, example);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 
 /**
@@ -58,12 +62,9 @@ export const EnvSchema = z.object({
     .string({ error: "BACKUP_DB is required: the path of the SQLite database to back up" })
     .min(1, "BACKUP_DB is required: the path of the SQLite database to back up"),
   BACKUP_DIR: z.string().min(1).optional(),
-  BACKUP_SCHEDULE: z
-    .string()
-    .default(DEFAULTS.BACKUP_SCHEDULE)
-    .refine((value) => cron.validate(value), {
-      message: "BACKUP_SCHEDULE must be a cron expression like '0 3 * * *'",
-    }),
+  BACKUP_SCHEDULE: schedule("BACKUP_SCHEDULE", DEFAULTS.BACKUP_SCHEDULE).default(
+    DEFAULTS.BACKUP_SCHEDULE,
+  ),
   TZ: z
     .string()
     .default(DEFAULTS.TZ)
@@ -125,8 +126,10 @@ export function loadConfig(
 ): BackupConfig {
   const raw = pickEnv(env);
   const parsed = EnvSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map(describeIssue), HINT);
+  const unknown = unknownNames(raw);
+  if (!parsed.success || unknown.length > 0) {
+    const issues = parsed.success ? [] : parsed.error.issues.map(describeIssue);
+    throw new ConfigError([...unknown, ...issues], HINT);
   }
   const v = parsed.data;
   const db = resolve(v.BACKUP_DB);
@@ -153,8 +156,11 @@ export function loadConfig(
   const checkDisk = options.checkFiles !== false;
   const problems = [
     ...resilienceProblems(config.resilience, checkDisk),
-    ...(checkDisk ? checkFiles(config) : []),
+    ...(checkDisk ? databaseProblems(config.db) : []),
   ];
+  // The backup folder is created last, and only when everything else is right: a bad
+  // configuration must leave the disk as it was.
+  if (checkDisk) problems.push(...backupDirProblems(config.dir, { create: problems.length === 0 }));
   if (problems.length > 0) throw new ConfigError(problems, HINT);
   return config;
 }
@@ -176,38 +182,19 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return message;
 }
 
-/** The checks that touch the disk: the database must exist, the folder must be writable. */
-function checkFiles(config: BackupConfig): string[] {
-  const problems: string[] = [];
-  try {
-    if (!statSync(config.db).isFile()) problems.push(`BACKUP_DB: ${config.db} is not a file`);
-  } catch {
-    problems.push(
-      `BACKUP_DB: ${config.db} does not exist (it is never created; point BACKUP_DB at the app's database)`,
-    );
-  }
-  try {
-    // The folder is created when missing (the database, never).
-    mkdirSync(config.dir, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    problems.push(
-      `BACKUP_DIR: ${config.dir} does not exist and cannot be created (${reason}); create it, writable by this user`,
-    );
-    return problems;
-  }
-  try {
-    if (!statSync(config.dir).isDirectory()) {
-      problems.push(`BACKUP_DIR: ${config.dir} is not a folder`);
-    } else {
-      accessSync(config.dir, constants.W_OK | constants.X_OK);
-    }
-  } catch {
-    problems.push(
-      `BACKUP_DIR: ${config.dir} is not writable by this user (uid ${process.getuid?.()})`,
-    );
-  }
-  return problems;
+/**
+ * A problem for each BACKUP_* variable this program does not read, naming the closest known
+ * one: a misspelt BACKUP_KEEP_DAYLY must not quietly leave the default in force.
+ */
+function unknownNames(raw: Record<string, string | undefined>): string[] {
+  const known = Object.keys(EnvSchema.shape);
+  return Object.keys(raw)
+    .filter((name) => name !== "TZ" && !known.includes(name))
+    .map((name) => {
+      const closest = closestName(name, known);
+      const guess = closest ? `; did you mean ${closest}?` : "";
+      return `${name} is not a variable guardrail-backup reads${guess}`;
+    });
 }
 
 function isTimeZone(name: string): boolean {

@@ -158,3 +158,17 @@ export function schedulePeriodMs(schedule: string, timeZone: string, now = new D
   });
   return longest || 86_400_000;
 }
+
+/**
+ * Why `value` is not a usable schedule for `name`, or undefined when it is. Only 5 fields:
+ * node-cron also takes a seconds field, but the scheduler here works in whole minutes.
+ */
+export function scheduleProblem(name: string, value: string, example: string): string | undefined {
+  const fields = value.trim().split(/\s+/).length;
+  if (fields !== 5 && cron.validate(value)) {
+    return `${name} has ${fields} fields; write 5 (minute hour day-of-month month day-of-week), like '${example}' (seconds are not supported)`;
+  }
+  if (!cron.validate(value))
+    return `${name} must be a cron expression of 5 fields like '${example}'`;
+  return undefined;
+}

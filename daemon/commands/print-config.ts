@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import { loadConfig, maskValue } from "../config.js";
 import { resilienceEffective } from "../config-resilience.js";
-import { formatDuration } from "../duration.js";
+import { formatDurationSetting } from "../duration.js";
 import { action } from "./cli.js";
 
 export function printConfigCommand(): Command {
@@ -22,10 +22,10 @@ export function printConfigCommand(): Command {
           BACKUP_KEEP_MONTHLY: config.keep.monthly,
           BACKUP_GZIP_LEVEL: config.gzipLevel,
           BACKUP_CHECK: config.check,
-          BACKUP_MAX_AGE: formatDuration(config.maxAgeMs),
+          BACKUP_MAX_AGE: formatDurationSetting(config.maxAgeMs),
           BACKUP_PORT: config.port,
-          BACKUP_TIMEOUT: formatDuration(config.timeoutMs),
-          BACKUP_GRACE: formatDuration(config.graceMs),
+          BACKUP_TIMEOUT: formatDurationSetting(config.timeoutMs),
+          BACKUP_GRACE: formatDurationSetting(config.graceMs),
           ...resilienceEffective(config.resilience),
         };
         // Variables read by other modules (replication, alerts) are shown as set, masked.

@@ -106,18 +106,49 @@ describe("guardrail-backup", () => {
     }
   });
 
-  it("prints the configuration with secrets masked", () => {
+  it("prints the configuration with secrets masked and durations as they are written", () => {
     const result = runCli(["print-config"], {
       ...ws.env,
-      BACKUP_REPLICA_URL: "https://backup:s3cret@example.com/bucket?X-Sig=abc",
-      BACKUP_ALERT_TOKEN: "tok-123",
+      BACKUP_NOTIFY_URL: "https://backup:s3cret@example.com/hook/tok-123?X-Sig=abc",
+      BACKUP_TIMEOUT: "45m",
     });
     expect(result.status, result.stderr).toBe(0);
     expect(result.stdout).toContain(`BACKUP_DB=${ws.db}`);
     expect(result.stdout).toContain("BACKUP_GZIP_LEVEL=3");
-    expect(result.stdout).toContain("BACKUP_REPLICA_URL=https://***:***@example.com/bucket?***");
-    expect(result.stdout).toContain("BACKUP_ALERT_TOKEN=***");
+    expect(result.stdout).toContain("BACKUP_NOTIFY_URL=https://***:***@example.com/***?***");
     expect(result.stdout).not.toMatch(/s3cret|tok-123|abc/);
+    expect(result.stdout).toMatch(/^BACKUP_MAX_AGE=25h$/m);
+    expect(result.stdout).toMatch(/^BACKUP_TIMEOUT=45m$/m);
+    expect(result.stdout).toMatch(/^BACKUP_REPLICA_TIMEOUT=10m$/m);
+  });
+
+  it.runIf(existsSync("/proc/self"))(
+    "refuses BACKUP_DIR=/proc/foo with exit 2 instead of looping on mkdir (once and list)",
+    () => {
+      seedDatabase(ws.db, 1);
+      for (const command of ["once", "list"]) {
+        // The deadline only stops a regression from hanging the suite; the assertion is the exit.
+        const result = spawnSync(process.execPath, [CLI, command], {
+          env: { PATH: process.env.PATH ?? "", ...ws.env, BACKUP_DIR: "/proc/foo" },
+          encoding: "utf8",
+          timeout: 20_000,
+        });
+        expect(result.status, `${command}: ${result.stderr}`).toBe(2);
+        expect(result.stderr).toContain("BACKUP_DIR: /proc/foo cannot be created (");
+      }
+    },
+  );
+
+  it("creates nothing when the configuration is invalid (once, list, print-config)", () => {
+    const db = join(ws.tmp.path, "x", "deeper", "missing.db");
+    for (const command of ["once", "list", "print-config"]) {
+      const result = runCli([command], { BACKUP_DB: db, BACKUP_KEEP_DAYLY: "3" });
+      expect(result.status, command).toBe(2);
+      expect(result.stderr).toContain("did you mean BACKUP_KEEP_DAILY?");
+      expect(existsSync(join(ws.tmp.path, "x")), command).toBe(false);
+    }
+    expect(runCli(["once"], { BACKUP_DB: db }).status).toBe(2);
+    expect(existsSync(join(ws.tmp.path, "x"))).toBe(false);
   });
 
   for (const phase of ["snapshot", "compress"] as const) {

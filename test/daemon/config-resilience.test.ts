@@ -77,7 +77,7 @@ describe("replica, drill and alert configuration", () => {
       "BACKUP_DRILL_SCHEDULE must be a cron expression like '0 4 1 * *', or off",
       "BACKUP_HEARTBEAT_URL must be an http:// or https:// URL",
       "BACKUP_HEARTBEAT_STYLE must be healthchecks or uptime-kuma",
-      "BACKUP_ALERT_TIMEOUT must be a duration like 30s, 10m, 1h",
+      "BACKUP_ALERT_TIMEOUT must be a duration with a unit (s, m, h, d), like 90s, 30m, 26h, 2d",
       "BACKUP_ALERT_ATTEMPTS must be a whole number from 1 to 9",
     ]);
   });

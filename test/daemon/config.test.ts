@@ -88,7 +88,7 @@ describe("configuration", () => {
     const file = join(ws.tmp.path, "a-file");
     writeFileSync(file, "");
     expect(problemsOf({ BACKUP_DB: ws.db, BACKUP_DIR: join(file, "backups") })).toEqual([
-      expect.stringMatching(/^BACKUP_DIR: .*cannot be created/),
+      expect.stringMatching(/^BACKUP_DIR: .*cannot be created: .*a-file is a file, not a folder/),
     ]);
     if (process.getuid?.() !== 0) {
       // Root writes anywhere; the permission case can only be shown as another user.
@@ -99,6 +99,57 @@ describe("configuration", () => {
         expect.stringMatching(/^BACKUP_DIR: .*not writable/),
       ]);
     }
+  });
+
+  it("says a BACKUP_DIR that is a regular file is a file, not a folder (not EEXIST)", () => {
+    const file = join(ws.tmp.path, "a-file");
+    writeFileSync(file, "");
+    expect(problemsOf({ BACKUP_DB: ws.db, BACKUP_DIR: file })).toEqual([
+      `BACKUP_DIR: ${file} is a file, not a folder; point BACKUP_DIR at a folder`,
+    ]);
+  });
+
+  it("creates no folder at all when the configuration is invalid (missing database's folder)", () => {
+    const db = join(ws.tmp.path, "x", "deeper", "missing.db");
+    expect(problemsOf({ BACKUP_DB: db })).toEqual([
+      expect.stringMatching(/^BACKUP_DB: .*missing\.db does not exist/),
+    ]);
+    expect(existsSync(join(ws.tmp.path, "x"))).toBe(false);
+    const dir = join(ws.tmp.path, "new-backups");
+    problemsOf({ BACKUP_DB: ws.db, BACKUP_DIR: dir, BACKUP_CHECK: "deep" });
+    problemsOf({ BACKUP_DB: ws.db, BACKUP_DIR: dir, BACKUP_SSH_KEY: "/no/such/key" });
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it("creates a missing BACKUP_DIR, with its missing parents, once everything else is right", () => {
+    const dir = join(ws.tmp.path, "a", "b", "backups");
+    expect(loadConfig({ BACKUP_DB: ws.db, BACKUP_DIR: dir }).dir).toBe(dir);
+    expect(existsSync(dir)).toBe(true);
+  });
+
+  it("names an unknown BACKUP_* variable and the closest known one", () => {
+    expect(
+      problemsOf({ BACKUP_DB: ws.db, BACKUP_KEEP_DAYLY: "3", BACKUP_FOO_BAR_BAZ: "1" }),
+    ).toEqual([
+      "BACKUP_KEEP_DAYLY is not a variable guardrail-backup reads; did you mean BACKUP_KEEP_DAILY?",
+      "BACKUP_FOO_BAR_BAZ is not a variable guardrail-backup reads",
+    ]);
+  });
+
+  it("refuses durations without a unit, naming the variable and the units", () => {
+    expect(
+      problemsOf({ BACKUP_DB: ws.db, BACKUP_MAX_AGE: "1", BACKUP_DRILL_TIMEOUT: "600" }),
+    ).toEqual([
+      "BACKUP_MAX_AGE needs a unit: write 1s, 1m, 1h or 1d (s, m, h, d)",
+      "BACKUP_DRILL_TIMEOUT needs a unit: write 600s, 600m, 600h or 600d (s, m, h, d)",
+    ]);
+  });
+
+  it("refuses a 6-field (seconds) cron schedule that the minute scheduler would never honour", () => {
+    const problems = problemsOf({ BACKUP_DB: ws.db, BACKUP_SCHEDULE: "*/1 * * * * *" });
+    expect(problems).toEqual([
+      expect.stringMatching(/^BACKUP_SCHEDULE has 6 fields; write 5 .*seconds are not supported/),
+    ]);
   });
 
   it("derives the default maximum age from the schedule", () => {
