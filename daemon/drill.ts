@@ -8,6 +8,7 @@ import { Field, type Logger } from "../shared/log.js";
 import { runCommand } from "../shared/process.js";
 import { latestVerified } from "./catalog.js";
 import { compareTables, inspectDatabase } from "./inspect-db.js";
+import { readJournalMode, setJournalMode } from "./journal-mode.js";
 import { databaseBaseName } from "./manifest.js";
 import { readManifestFor, unpackBackup } from "./unpack.js";
 
@@ -33,6 +34,8 @@ export interface DrillResult {
   durationMs: number;
   /** Exit code of BACKUP_DRILL_COMMAND, when it ran. */
   commandExitCode?: number | null;
+  /** True when the backup restored and checked fine but BACKUP_DRILL_COMMAND failed. */
+  commandFailed?: boolean;
   error?: string;
 }
 
@@ -67,7 +70,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     problems.push(...compareTables(facts.tables, manifest.tables));
     if (problems.length > 0) throw new GuardrailError(`${entry.file}: ${problems.join("; ")}`);
 
-    if (options.command) await runDrillCommand(options, restored, entry.file, result);
+    if (options.command) {
+      // The app under test should see what production has: WAL, most likely (journal-mode.ts).
+      const live = await readJournalMode(options.db).catch(() => undefined);
+      const mode = live ?? manifest.sqlite.journalMode ?? "wal";
+      if (mode === "wal") setJournalMode(restored, "wal");
+      await runDrillCommand(options, restored, entry.file, result);
+    }
     result.ok = true;
   } catch (error) {
     result.error = describeError(error);
@@ -110,6 +119,7 @@ async function runDrillCommand(
     },
   });
   result.commandExitCode = run.exitCode;
+  result.commandFailed = run.timedOut || run.exitCode !== 0;
   if (run.timedOut) {
     throw new GuardrailError(
       `BACKUP_DRILL_COMMAND did not finish within ${options.commandTimeoutMs} ms`,

@@ -1,6 +1,7 @@
 // /health: the truth about the backups, for a probe. Unhealthy (503) when there is no verified
 // backup younger than BACKUP_MAX_AGE, or when the last run failed.
 import type { BackupConfig } from "./config.js";
+import { formatDuration, formatDurationSetting } from "./duration.js";
 import type { BackupResult } from "./run-backup.js";
 
 export interface Health {
@@ -32,7 +33,7 @@ export async function judgeHealth(input: {
   if (ageMs === undefined) problems.push("no verified backup yet");
   else if (ageMs > input.config.maxAgeMs) {
     problems.push(
-      `the newest verified backup is older than BACKUP_MAX_AGE (${Math.round(ageMs / 1000)}s)`,
+      `the newest verified backup is ${formatDuration(ageMs)} old, older than BACKUP_MAX_AGE (${formatDurationSetting(input.config.maxAgeMs)})`,
     );
   }
   const last = input.lastResult;

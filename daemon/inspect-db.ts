@@ -15,12 +15,14 @@ export interface DatabaseFacts {
 /**
  * Opens `path` read-only and runs `integrity_check` (`quick_check` when `full` is false) and,
  * when asked, `foreign_key_check`. Throws when the file is not a SQLite database at all.
+ * `writable` opens it read-write: on a WAL file a read-only connection leaves -wal/-shm behind
+ * (owned by whoever ran it); a read-write one removes them when it closes.
  */
 export function inspectDatabase(
   path: string,
-  options: { full: boolean; foreignKeys: boolean },
+  options: { full: boolean; foreignKeys: boolean; writable?: boolean },
 ): DatabaseFacts {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = new Database(path, { readonly: options.writable !== true, fileMustExist: true });
   try {
     const pragma = options.full ? "integrity_check" : "quick_check";
     const rows = db.pragma(pragma) as Record<string, string>[];

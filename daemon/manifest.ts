@@ -21,6 +21,8 @@ export const ManifestSchema = z.object({
     pageCount: z.number().int(),
     userVersion: z.number().int(),
     version: z.string(),
+    /** The live database's journal mode when backed up (absent in older manifests). */
+    journalMode: z.enum(["wal", "delete"]).optional(),
   }),
   /** Row count per table of the snapshot (sqlite_% tables left out). */
   tables: z.record(z.string(), z.number().int()),

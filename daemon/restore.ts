@@ -1,13 +1,15 @@
 // Restore: put a verified backup in place of a stopped app's database, keeping the old database
 // and its -wal/-shm beside it so the restore can be undone with a few `mv` commands.
 import { randomBytes } from "node:crypto";
-import { rename, rm, stat } from "node:fs/promises";
-import { basename, join, resolve } from "node:path";
+import { rename, rm } from "node:fs/promises";
+import { basename, join } from "node:path";
 import type { Logger } from "../shared/log.js";
 import { Field } from "../shared/log.js";
+import { resolveBackupPath } from "./backup-path.js";
 import { listBackups } from "./catalog.js";
 import { inspectDatabase } from "./inspect-db.js";
-import { TEMP_PREFIX, databaseBaseName } from "./manifest.js";
+import { readJournalMode, setJournalMode, type JournalMode } from "./journal-mode.js";
+import { TEMP_PREFIX, databaseBaseName, type Manifest } from "./manifest.js";
 import { canSeeOpenFiles, findOpenHolders } from "./open-files.js";
 import {
   RestoreRefusedError,
@@ -41,6 +43,9 @@ export interface RestoreReport {
   /** Each file moved aside, from its old name to its new one. */
   movedAside: { from: string; to: string }[];
   bytes: number;
+  /** The journal mode the restored file was given, and why that one. */
+  journalMode: JournalMode;
+  journalModeReason: string;
   durationMs: number;
   /** Shell commands that put the old database back (run with the app stopped). */
   undo: string[];
@@ -68,6 +73,7 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
 
   const temp = join(target.dir, `${TEMP_PREFIX}restore-${randomBytes(6).toString("hex")}`);
   let suffix: string;
+  let journal: { mode: JournalMode; why: string };
   try {
     await unpackBackup(backupPath, manifest, temp);
     const facts = inspectDatabase(temp, { full: true, foreignKeys: false });
@@ -76,6 +82,9 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
         hint: "use an older backup (see `list`)",
       });
     }
+    journal = await journalModeFor(target, manifest);
+    // VACUUM INTO wrote a rollback-mode file; the app expects what it had (see journal-mode.ts).
+    if (journal.mode === "wal") setJournalMode(temp, "wal");
     if (target.original) await keepOwnerAndMode(temp, target);
     await refuseIfOpen(target, request.force, log);
     suffix = await asideSuffix(target.companions, request.now ?? new Date());
@@ -87,7 +96,12 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
   const movedAside = await moveAside(target.companions, suffix, temp);
   await rename(temp, target.path);
   await syncDir(target.dir);
-  const check = inspectDatabase(target.path, { full: false, foreignKeys: false }).check;
+  // Read-write, so a WAL file is left without -wal/-shm owned by this user (inspect-db.ts).
+  const check = inspectDatabase(target.path, {
+    full: false,
+    foreignKeys: false,
+    writable: true,
+  }).check;
   if (check !== "ok") {
     throw new RestoreRefusedError(`the restored ${target.path} fails quick_check: ${check}`, {
       hint: `undo with: ${undoCommands(target, movedAside).join(" && ")}`,
@@ -99,6 +113,8 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
     database: target.path,
     movedAside,
     bytes: manifest.uncompressed.bytes,
+    journalMode: journal.mode,
+    journalModeReason: journal.why,
     durationMs: Math.round(performance.now() - started),
     undo: undoCommands(target, movedAside),
   };
@@ -107,6 +123,20 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
     "restore done",
   );
   return report;
+}
+
+/** The replaced database's mode; with none, the backed-up database's; else WAL. */
+async function journalModeFor(
+  target: RestoreTarget,
+  manifest: Manifest,
+): Promise<{ mode: JournalMode; why: string }> {
+  if (target.original) {
+    return { mode: await readJournalMode(target.path), why: "as the replaced database had" };
+  }
+  if (manifest.sqlite.journalMode) {
+    return { mode: manifest.sqlite.journalMode, why: "as the backed-up database had" };
+  }
+  return { mode: "wal", why: "the default: no database to replace, and the manifest has none" };
 }
 
 /** The backup to restore: `--latest`, a path, or a name in BACKUP_DIR. */
@@ -125,13 +155,7 @@ async function resolveBackup(request: RestoreRequest, target: RestoreTarget): Pr
     return newest.path;
   }
   if (!request.backup) throw new RestoreRefusedError("name a backup to restore, or use --latest");
-  const asGiven = resolve(request.backup);
-  const inDir = join(request.backupDir, request.backup);
-  const isGiven = await stat(asGiven).then(
-    () => true,
-    () => false,
-  );
-  return isGiven || request.backup.includes("/") ? asGiven : inDir;
+  return resolveBackupPath(request.backup, request.backupDir);
 }
 
 async function refuseIfOpen(target: RestoreTarget, force: boolean, log: Logger): Promise<void> {

@@ -155,6 +155,7 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupResult
         pageCount: inspection.pageCount,
         userVersion: inspection.userVersion,
         version: inspection.version,
+        journalMode: snapshot.journalMode,
       },
       tables: inspection.tables,
       check: { kind: config.check, result: inspection.check },

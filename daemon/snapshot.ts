@@ -2,6 +2,7 @@
 import { open, realpath, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { GuardrailError } from "../shared/errors.js";
+import { readJournalMode, type JournalMode } from "./journal-mode.js";
 import { runSqliteJob, SqliteJobError } from "./sqlite-worker.js";
 
 /** The source database cannot be read as a database. */
@@ -17,7 +18,7 @@ export async function takeSnapshot(
   source: string,
   target: string,
   signal?: AbortSignal,
-): Promise<{ bytes: number }> {
+): Promise<{ bytes: number; journalMode: JournalMode }> {
   const realSource = await realpath(source).catch((error: unknown) => {
     throw new SnapshotError(`the database ${source} cannot be opened`, {
       cause: error,
@@ -27,6 +28,8 @@ export async function takeSnapshot(
   if (realSource === resolve(target)) {
     throw new SnapshotError(`refusing to write the snapshot over the database itself (${source})`);
   }
+  // Recorded in the manifest: the copy itself is always in rollback mode (see journal-mode.ts).
+  const journalMode = await readJournalMode(realSource);
   // VACUUM INTO accepts an existing empty file and keeps its mode.
   await (await open(target, "wx", 0o600)).close();
 
@@ -36,10 +39,7 @@ export async function takeSnapshot(
     if (!(error instanceof SqliteJobError)) throw error;
     throw new SnapshotError(`sqlite could not copy ${source}: ${error.message}`, {
       cause: error,
-      hint:
-        error.code === "SQLITE_CORRUPT" || error.code === "SQLITE_NOTADB"
-          ? "the live database looks damaged; older backups are untouched, restore one of them"
-          : "check that the database is readable and the backup folder has free space",
+      hint: hintFor(error.code, source),
     });
   }
 
@@ -48,5 +48,15 @@ export async function takeSnapshot(
   if (size === 0) {
     throw new SnapshotError(`sqlite reported success but the copy of ${source} is empty`);
   }
-  return { bytes: size };
+  return { bytes: size, journalMode };
+}
+
+function hintFor(code: string | undefined, source: string): string {
+  if (code === "SQLITE_NOTADB") {
+    return `${source} is not a SQLite database; check that BACKUP_DB points at the app's database file`;
+  }
+  if (code === "SQLITE_CORRUPT") {
+    return "the live database looks damaged; older backups are untouched, restore one of them";
+  }
+  return "check that the database is readable and the backup folder has free space";
 }

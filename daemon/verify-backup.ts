@@ -1,10 +1,10 @@
 // `verify <file>`: a published backup checked end to end, the way a restore would use it.
-import { readFile, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { dir as tmpDir } from "tmp-promise";
 import { GuardrailError } from "../shared/errors.js";
 import { digestGzip } from "./compress.js";
-import { ManifestSchema, manifestNameFor, type Manifest } from "./manifest.js";
+import { readManifestFor } from "./unpack.js";
 import { verifySnapshot } from "./verify.js";
 
 export interface BackupVerification {
@@ -25,7 +25,8 @@ export async function verifyBackupFile(
   path: string,
   check: "quick" | "full",
 ): Promise<BackupVerification> {
-  const manifest = await readManifest(path);
+  // Checks that the file exists, is named like a backup and has its manifest beside it.
+  const manifest = await readManifestFor(path);
   const scratch = await tmpDir({ prefix: "guardrail-verify-", mode: 0o700 });
   try {
     const unpacked = join(scratch.path, "backup.sqlite3");
@@ -52,23 +53,4 @@ export async function verifyBackupFile(
   } finally {
     await rm(scratch.path, { recursive: true, force: true });
   }
-}
-
-async function readManifest(path: string): Promise<Manifest> {
-  const file = basename(path);
-  const manifestPath = join(dirname(path), manifestNameFor(file));
-  let text: string;
-  try {
-    text = await readFile(manifestPath, "utf8");
-  } catch (cause) {
-    throw new BackupCheckError(`no manifest for ${path} (expected ${manifestPath})`, {
-      cause,
-      hint: "give the path of a backup file written by guardrail-backup (see `list`)",
-    });
-  }
-  const parsed = ManifestSchema.safeParse(JSON.parse(text));
-  if (!parsed.success || parsed.data.file !== file) {
-    throw new BackupCheckError(`the manifest ${manifestPath} is invalid or describes another file`);
-  }
-  return parsed.data;
 }

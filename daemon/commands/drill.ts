@@ -18,6 +18,12 @@ export function drillCommand(): Command {
         const recorder = createRunRecorder(config.dir);
         const resilience = createResilience(config, recorder, { recorder });
         const result = await resilience.drill();
+        if (!result.ok && result.commandFailed) {
+          // The backup restored and passed its checks; the user's own command did not.
+          throw new GuardrailError(`restore drill failed: ${result.error}`, {
+            hint: `${result.backup} restored and passed its checks, but BACKUP_DRILL_COMMAND failed (exit code ${result.commandExitCode ?? "none"}); run it by hand against a restored copy to see why`,
+          });
+        }
         if (!result.ok) {
           throw new GuardrailError(`restore drill failed: ${result.error}`, {
             hint: "the newest backup may not restore; check it with `verify --full`",

@@ -1,8 +1,8 @@
 // `guardrail-backup restore`: put a verified backup in place of a stopped app's database.
 import { Command } from "commander";
-import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../../shared/errors.js";
 import { createLogger, Field } from "../../shared/log.js";
+import { configuredBackupDir } from "../backup-path.js";
 import { restoreBackup } from "../restore.js";
 import { action } from "./cli.js";
 
@@ -28,9 +28,7 @@ export function restoreCommand(): Command {
             throw new UsageError("name one backup to restore, or pass --latest (not both)");
           }
           // BACKUP_DIR as the daemon uses it; restore works without the rest of the configuration.
-          const backupDir = resolve(
-            process.env.BACKUP_DIR ?? join(dirname(resolve(options.to)), "backups"),
-          );
+          const backupDir = configuredBackupDir(process.env, options.to)!;
           const logger = createLogger({ level: "warn", base: { [Field.component]: "restore" } });
           const report = await restoreBackup(
             {
@@ -45,6 +43,7 @@ export function restoreCommand(): Command {
           const lines = [
             `restored ${report.backup}`,
             `    into ${report.database} (${report.bytes} bytes, ${report.durationMs} ms; integrity_check ok)`,
+            `journal_mode ${report.journalMode} (${report.journalModeReason})`,
             ...report.movedAside.map(({ from, to }) => `moved aside ${from} -> ${to}`),
             report.movedAside.length === 0 ? "there was no database to move aside" : "",
             "to undo, with the app stopped:",

@@ -1,7 +1,6 @@
 // `guardrail-backup verify <file>`: check one backup end to end.
 import { Command } from "commander";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
+import { configuredBackupDir, resolveBackupPath } from "../backup-path.js";
 import { verifyBackupFile } from "../verify-backup.js";
 import { action } from "./cli.js";
 
@@ -12,8 +11,7 @@ export function verifyCommand(): Command {
     .option("--full", "run integrity_check instead of quick_check")
     .action(
       action(async (file: string, options: { full?: boolean }) => {
-        const inDir = process.env.BACKUP_DIR ? join(process.env.BACKUP_DIR, file) : undefined;
-        const path = !existsSync(file) && inDir && existsSync(inDir) ? inDir : file;
+        const path = resolveBackupPath(file, configuredBackupDir(process.env));
         const result = await verifyBackupFile(path, options.full ? "full" : "quick");
         const rows = Object.values(result.tables).reduce((sum, count) => sum + count, 0);
         process.stdout.write(

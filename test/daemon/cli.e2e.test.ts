@@ -1,9 +1,16 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TEMP_PREFIX } from "../../daemon/manifest.js";
-import { CLI, makeWorkspace, runCli, seedDatabase, type Workspace } from "../support/backup-env.js";
+import {
+  CLI,
+  makeWorkspace,
+  query,
+  runCli,
+  seedDatabase,
+  type Workspace,
+} from "../support/backup-env.js";
 
 let ws: Workspace;
 beforeAll(() => {
@@ -39,6 +46,59 @@ describe("guardrail-backup", () => {
     expect(verify.stdout).toContain("ok");
   });
 
+  it("finds a bare backup name for `verify` and `restore` in the default BACKUP_DIR beside BACKUP_DB", () => {
+    seedDatabase(ws.db, 20);
+    const env = { BACKUP_DB: ws.db, TZ: "UTC" };
+    expect(runCli(["once"], env).status).toBe(0);
+    const file = published().find((name) => name.endsWith(".gz"))!;
+
+    // The CLI runs from the project folder, not from the backups' folder.
+    const verify = runCli(["verify", file], env);
+    expect(verify.status, verify.stderr).toBe(0);
+    expect(verify.stdout).toContain(`${file}: ok`);
+
+    const elsewhere = join(ws.tmp.path, "elsewhere");
+    mkdirSync(elsewhere);
+    const restore = runCli(["restore", file, "--to", join(elsewhere, "tasks.db")], env);
+    expect(restore.status, restore.stderr).toBe(0);
+    expect(restore.stdout).toContain(`restored ${join(ws.dir, file)}`);
+  });
+
+  it("gives a restored database the WAL mode the replaced one had, and says so", () => {
+    seedDatabase(ws.db, 20);
+    expect(runCli(["once"], ws.env).status).toBe(0);
+    const journalMode = (path: string) =>
+      query<{ journal_mode: string }>(path, "PRAGMA journal_mode")[0]!.journal_mode;
+    expect(journalMode(ws.db)).toBe("wal");
+
+    const over = runCli(["restore", "--latest", "--to", ws.db], ws.env);
+    expect(over.status, over.stderr).toBe(0);
+    expect(over.stdout).toContain("journal_mode wal (as the replaced database had)");
+    expect(journalMode(ws.db)).toBe("wal");
+
+    // No database to replace: the mode recorded in the manifest.
+    const fresh = join(ws.tmp.path, "fresh");
+    mkdirSync(fresh);
+    const into = runCli(["restore", "--latest", "--to", join(fresh, "tasks.db")], ws.env);
+    expect(into.status, into.stderr).toBe(0);
+    expect(into.stdout).toContain("journal_mode wal (as the backed-up database had)");
+    expect(journalMode(join(fresh, "tasks.db"))).toBe("wal");
+  });
+
+  it("says where it looked when `verify` is given a backup that does not exist", () => {
+    const env = { BACKUP_DB: ws.db, TZ: "UTC" };
+    const bare = runCli(["verify", "nonexistent.gz"], env);
+    expect(bare.status).toBe(1);
+    expect(bare.stderr).toContain(
+      `no backup named nonexistent.gz in BACKUP_DIR (${ws.dir}) or the current folder`,
+    );
+    expect(bare.stderr).not.toContain("non.json");
+    const path = join(ws.dir, "nonexistent.gz");
+    const given = runCli(["verify", path], env);
+    expect(given.status).toBe(1);
+    expect(given.stderr).toContain(`${path} does not exist`);
+  });
+
   it("fails `verify` on a damaged backup with a one-line reason and exit 1", () => {
     seedDatabase(ws.db, 500);
     expect(runCli(["once"], ws.env).status).toBe(0);
@@ -72,6 +132,16 @@ describe("guardrail-backup", () => {
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/BACKUP_DB: .*tasks\.db does not exist/);
     expect(existsSync(ws.db)).toBe(false);
+  });
+
+  it("says a BACKUP_DB that is not a SQLite file is not a database, not that it is damaged", () => {
+    writeFileSync(ws.db, "these are my notes, not a database\n".repeat(200));
+    const result = runCli(["once"], ws.env);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      `hint: ${ws.db} is not a SQLite database; check that BACKUP_DB points at the app's database file`,
+    );
+    expect(result.stderr).not.toContain("looks damaged");
   });
 
   it("lists every bad variable together with exit 2", () => {

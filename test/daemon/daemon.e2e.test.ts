@@ -109,7 +109,10 @@ describe("the daemon", () => {
     const response = await daemon.get("/health");
     expect(response.status).toBe(503);
     expect(JSON.parse(response.body).problems).toEqual([
-      expect.stringMatching(/older than BACKUP_MAX_AGE/),
+      // The age and the limit, each named as what it is.
+      expect.stringMatching(
+        /^the newest verified backup is 2h 0m old, older than BACKUP_MAX_AGE \(1h\)$/,
+      ),
     ]);
     expect(backups()).toHaveLength(1);
   });

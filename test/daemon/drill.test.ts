@@ -37,6 +37,17 @@ function editManifest(path: string, change: (manifest: Manifest) => void): void 
 }
 
 describe("restore drill", () => {
+  it("hands BACKUP_DRILL_COMMAND a copy in WAL mode when the live database is in WAL mode", async () => {
+    createTasksDatabase(db, 5);
+    writeBackup(db, tmp.path, new Date("2026-11-01T03:00:00Z"));
+    const proof = join(tmp.path, "mode.txt");
+
+    const result = await drill({ command: `sqlite3 "$DRILL_DB" "PRAGMA journal_mode" > ${proof}` });
+
+    expect(result.ok, result.error).toBe(true);
+    expect(readFileSync(proof, "utf8").trim()).toBe("wal");
+  });
+
   it("restores the newest verified backup and runs the command against it with DRILL_DB", async () => {
     createTasksDatabase(db, 5);
     writeBackup(db, tmp.path, new Date("2026-11-01T03:00:00Z"));

@@ -41,7 +41,9 @@ describe("judgeHealth", () => {
     expect((await judge(undefined, undefined)).problems).toEqual(["no verified backup yet"]);
     const old = await judge(new Date(now.getTime() - 26 * HOUR), undefined);
     expect(old.healthy).toBe(false);
-    expect(old.problems[0]).toContain("older than BACKUP_MAX_AGE");
+    expect(old.problems).toEqual([
+      "the newest verified backup is 26h 0m old, older than BACKUP_MAX_AGE (25h)",
+    ]);
   });
 
   test("is unhealthy after a failed run, naming the step", async () => {

@@ -145,7 +145,14 @@ describe("backups that survive the machine", () => {
       BACKUP_DRILL_COMMAND: "echo app answers 500; exit 1",
     });
     expect(drill.status).toBe(1);
-    expect(drill.stderr).toContain("restore drill failed: BACKUP_DRILL_COMMAND exited 1");
+    expect(drill.stderr).toContain(
+      "restore drill failed: BACKUP_DRILL_COMMAND exited 1: app answers 500",
+    );
+    // The restore itself worked: the hint must blame the command, not the backup.
+    expect(drill.stderr).toMatch(
+      /hint: .* restored and passed its checks, but BACKUP_DRILL_COMMAND failed \(exit code 1\)/,
+    );
+    expect(drill.stderr).not.toContain("verify --full");
 
     const seen = http.requests.map((r) => `${r.method} ${r.url}`);
     expect(seen).toEqual([
@@ -275,7 +282,7 @@ describe("the restore and drill commands", () => {
     );
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(
-      /^guardrail-backup: no backup at .*tasks-20200101-0000\.sqlite3\.gz\nhint: /,
+      /^guardrail-backup: no backup named tasks-20200101-0000\.sqlite3\.gz in BACKUP_DIR \(.*\) or the current folder\nhint: /,
     );
 
     const restored = await runCli(["restore", backup!.file, "--to", ws.db], ws.env);

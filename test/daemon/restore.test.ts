@@ -90,6 +90,11 @@ describe("restore", () => {
     );
 
     expect(report.backup).toBe(join(backupDir, "tasks-20261102-0300.sqlite3.gz"));
+    // The restore leaves no -wal/-shm of its own (they would be owned by whoever ran it), and
+    // the restored file is in WAL mode like the one it replaced.
+    expect(existsSync(`${db}-wal`)).toBe(false);
+    expect(existsSync(`${db}-shm`)).toBe(false);
+    expect(report.journalMode).toBe("wal");
     expect(countRows(db)).toBe(25);
     const suffix = ".pre-restore-20261203T094012Z";
     expect(report.movedAside.map((m) => m.to)).toEqual([
@@ -97,7 +102,6 @@ describe("restore", () => {
       `${db}-wal${suffix}`,
       `${db}-shm${suffix}`,
     ]);
-    expect(existsSync(`${db}-wal`)).toBe(false);
     expect(statSync(db).uid).toBe(1234);
     expect(statSync(db).gid).toBe(2345);
     expect(statSync(db).mode & 0o7777).toBe(0o640);
@@ -159,7 +163,7 @@ describe("restore", () => {
       await expectRefusal(
         { backup: "tasks-20990101-0000.sqlite3.gz" },
         BackupUnusableError,
-        /no backup at .*tasks-20990101-0000/,
+        /no backup named tasks-20990101-0000.sqlite3.gz in BACKUP_DIR \(.*\)/,
       );
     });
 
