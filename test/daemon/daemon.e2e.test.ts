@@ -117,6 +117,16 @@ describe("the daemon", () => {
     expect(backups()).toHaveLength(1);
   });
 
+  it("runs at nice 10 or lower priority, so the app's writers come first", async () => {
+    seedDatabase(ws.db, 10);
+    daemon = await startDaemonProcess(ws.env);
+    await daemon.waitForLine((line) => String(line.msg).startsWith("backup run"));
+    const stat = readFileSync(`/proc/${daemon.child.pid}/stat`, "utf8");
+    // Field 19 of /proc/<pid>/stat, counted after the command name in parentheses.
+    const nice = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    expect(nice).toBeGreaterThanOrEqual(10);
+  });
+
   it("catches up a missed run on start, then reports healthy", async () => {
     seedDatabase(ws.db, 10);
     const old = backupAged(3 * 86_400_000);
