@@ -8,10 +8,10 @@ const FALLBACK_PATH = "/usr/local/bin:/usr/bin:/bin";
 
 /**
  * The complete environment for the install and test commands: PATH (with this hook's bun first),
- * LANG, TZ, HOME and TMPDIR inside the workspace, CI=true, bun's shared package cache, and the
- * names listed in guardrail.passEnv that are set. No GIT_*, GITEA_*, FORGEJO__* or SSH_* name
- * can reach it (config validation refuses them in passEnv), so a test's own `git init` cannot
- * touch the repository being pushed to.
+ * LANG, TZ, HOME and TMPDIR inside the workspace, CI=true, bun's shared package and transpiler
+ * caches, and the names listed in guardrail.passEnv that are set. No GIT_*, GITEA_*, FORGEJO__*
+ * or SSH_* name can reach it (config validation refuses them in passEnv), so a test's own
+ * `git init` cannot touch the repository being pushed to.
  */
 export function buildTestEnvironment(
   config: HookConfig,
@@ -26,6 +26,8 @@ export function buildTestEnvironment(
     TMPDIR: workspace.tmp,
     CI: "true",
     BUN_INSTALL_CACHE_DIR: join(config.cacheDir, "bun"),
+    // HOME is new on every push, so bun's cache of transpiled sources would be cold each time.
+    BUN_RUNTIME_TRANSPILER_CACHE_PATH: join(config.cacheDir, "transpiler"),
     // Keep bun from phoning home on every push.
     DO_NOT_TRACK: "1",
   };
