@@ -109,7 +109,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
 
   const server = createServer((request, response) => {
     void (async () => {
-      if (request.url === "/health") {
+      const known = request.url === "/health" || request.url === "/metrics";
+      if (known && request.method !== "GET" && request.method !== "HEAD") {
+        response
+          .writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain" })
+          .end(`method ${request.method} not allowed on ${request.url}: use GET or HEAD\n`);
+      } else if (request.url === "/health") {
         const health = await judgeHealth({
           config,
           lastGood,

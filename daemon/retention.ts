@@ -25,7 +25,7 @@ export interface RetentionDecision {
 }
 
 export const NEWEST_VERIFIED = "newest verified";
-export const NOT_VERIFIED = "not verified (never pruned by the rule)";
+export const NOT_VERIFIED = "not verified, so never pruned by the rule";
 
 /** The configured time zone is not one the runtime's time zone database knows. */
 export class UnknownTimeZoneError extends GuardrailError {

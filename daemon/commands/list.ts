@@ -30,11 +30,29 @@ export function listCommand(): Command {
           process.stdout.write(`no backups in ${config.dir}\n`);
           return;
         }
-        for (const entry of entries) {
-          const state = entry.verified ? "verified" : `NOT VERIFIED (${entry.problem})`;
-          const size = `${(entry.bytes / 1e6).toFixed(1)} MB`.padStart(10);
-          process.stdout.write(`${entry.file}  ${size}  ${state}\n`);
+        const rows = entries.map((entry) => ({
+          file: entry.file,
+          size: humanBytes(entry.bytes),
+          state: entry.verified ? "verified" : `NOT VERIFIED (${entry.problem})`,
+        }));
+        const fileWidth = Math.max(...rows.map((row) => row.file.length));
+        const sizeWidth = Math.max(...rows.map((row) => row.size.length));
+        for (const row of rows) {
+          const line = `${row.file.padEnd(fileWidth)}  ${row.size.padStart(sizeWidth)}  ${row.state}`;
+          process.stdout.write(`${line}\n`);
         }
       }),
     );
+}
+
+/** `512 B`, `3.4 KiB`, `12.0 MiB`, `1.2 GiB`. */
+export function humanBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

@@ -23,8 +23,12 @@ export function onceCommand(): Command {
         const resilience = createResilience(config, logger);
         // Ctrl-C or SIGTERM aborts the run; the pipeline removes its temporary files.
         const interrupt = new AbortController();
-        const onSignal = (signal: NodeJS.Signals) =>
+        let exitCode = 130;
+        const onSignal = (signal: NodeJS.Signals) => {
+          // The shell's convention: 128 + the signal's number (SIGINT 2, SIGTERM 15).
+          exitCode = signal === "SIGTERM" ? 143 : 130;
           interrupt.abort(new GuardrailError(`interrupted by ${signal}`));
+        };
         process.once("SIGINT", onSignal).once("SIGTERM", onSignal);
         const result = await runBackup({
           config,
@@ -40,7 +44,7 @@ export function onceCommand(): Command {
         if (interrupt.signal.aborted) {
           reportFailure(interrupt.signal.reason);
           // The snapshot's worker thread may still be inside SQLite: do not wait for it.
-          process.exit(130);
+          process.exit(exitCode);
         }
         await resilience.afterRun(result);
         if (result.outcome !== "ok") {

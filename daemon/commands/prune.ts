@@ -28,7 +28,11 @@ export function pruneCommand(): Command {
               `${verb.padEnd(12)} ${decision.file}  (${decision.reasons.join("; ")})\n`,
             );
           }
-          logger.info({ deleted: result.deleted.length, dryRun: result.dryRun }, "prune finished");
+          // A dry run deleted nothing: say what it would have deleted under another name.
+          const count = options.dryRun
+            ? { wouldDelete: result.deleted.length }
+            : { deleted: result.deleted.length };
+          logger.info({ ...count, dryRun: result.dryRun }, "prune finished");
         } finally {
           await lock?.release();
         }

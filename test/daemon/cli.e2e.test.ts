@@ -123,6 +123,14 @@ describe("guardrail-backup", () => {
     });
     expect(dry.status, dry.stderr).toBe(0);
     expect(dry.stdout.match(/^would delete /gm)).toHaveLength(2);
+    // The log line counts what a dry run would delete, not "deleted".
+    const finished = dry.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line.msg === "prune finished");
+    expect(finished).toMatchObject({ wouldDelete: 2, dryRun: true });
+    expect(finished).not.toHaveProperty("deleted");
     expect(dry.stdout).toMatch(/^keep .*newest verified/m);
     expect(published()).toEqual(before);
   });
@@ -249,23 +257,58 @@ describe("guardrail-backup", () => {
     });
   }
 
-  it("stops `once` on SIGINT with exit 130, publishing nothing and removing its temporary files", async () => {
-    seedDatabase(ws.db, 60_000, 400);
-    const child = spawn(process.execPath, [CLI, "once"], {
-      env: { PATH: process.env.PATH ?? "", ...ws.env },
-      stdio: "ignore",
+  for (const [signal, code] of [
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const) {
+    it(`stops \`once\` on ${signal} with exit ${code}, publishing nothing and removing its temporary files`, async () => {
+      seedDatabase(ws.db, 60_000, 400);
+      const child = spawn(process.execPath, [CLI, "once"], {
+        env: { PATH: process.env.PATH ?? "", ...ws.env },
+        stdio: "ignore",
+      });
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      while (temporary().length === 0) {
+        if (child.exitCode !== null)
+          throw new Error("the backup ended before it could be interrupted");
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      child.kill(signal);
+      expect(await exited).toBe(code);
+      expect(published()).toEqual([]);
+      expect(temporary()).toEqual([]);
+      expect(existsSync(join(ws.dir, ".guardrail-backup.lock"))).toBe(false);
     });
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    while (temporary().length === 0) {
-      if (child.exitCode !== null)
-        throw new Error("the backup ended before it could be interrupted");
-      await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+
+  it("ends quietly with exit 0 when the reader of stdout goes away (print-config | head)", async () => {
+    seedDatabase(ws.db, 1);
+    for (const command of ["print-config", "list"]) {
+      const child = spawn(process.execPath, [CLI, command], {
+        env: { PATH: process.env.PATH ?? "", ...ws.env },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      // Close the reading end before the program writes anything.
+      child.stdout.destroy();
+      let stderr = "";
+      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+      const code = await new Promise((resolve) => child.once("close", resolve));
+      expect(stderr, command).toBe("");
+      expect(code, command).toBe(0);
     }
-    child.kill("SIGINT");
-    expect(await exited).toBe(130);
-    expect(published()).toEqual([]);
-    expect(temporary()).toEqual([]);
-    expect(existsSync(join(ws.dir, ".guardrail-backup.lock"))).toBe(false);
+  });
+
+  it("lists backups with human sizes in aligned columns", () => {
+    seedDatabase(ws.db, 20);
+    for (let i = 0; i < 2; i++) expect(runCli(["once", "--no-prune"], ws.env).status).toBe(0);
+    const list = runCli(["list"], ws.env);
+    expect(list.status, list.stderr).toBe(0);
+    const lines = list.stdout.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line).toMatch(/ \d+(\.\d)? (B|KiB|MiB) {2}verified$/);
+    expect(list.stdout).not.toContain("0.0 MB");
+    const sizeEnds = lines.map((line) => line.indexOf("  verified"));
+    expect(sizeEnds[0]).toBe(sizeEnds[1]);
   });
 
   it.runIf(existsSync("/usr/bin/script"))(

@@ -97,6 +97,21 @@ describe("the daemon", () => {
     expect(record).toMatchObject({ outcome: "failed", step: "snapshot" });
   });
 
+  it("answers 405 to methods other than GET and HEAD on /health and /metrics", async () => {
+    seedDatabase(ws.db, 10);
+    backupAged(60_000);
+    daemon = await startDaemonProcess({ ...ws.env, BACKUP_SCHEDULE: "0 3 1 1 *" });
+    for (const path of ["/health", "/metrics"]) {
+      const url = `http://127.0.0.1:${daemon.port}${path}`;
+      for (const method of ["POST", "PUT", "DELETE"]) {
+        const response = await fetch(url, { method });
+        expect(response.status, `${method} ${path}`).toBe(405);
+        expect(response.headers.get("allow")).toBe("GET, HEAD");
+      }
+      expect((await fetch(url, { method: "HEAD" })).status, `HEAD ${path}`).toBe(200);
+    }
+  });
+
   it("reports 503 when the newest backup is older than BACKUP_MAX_AGE", async () => {
     seedDatabase(ws.db, 10);
     backupAged(2 * 3_600_000);
