@@ -7,6 +7,7 @@ import { Field, type Logger } from "../shared/log.js";
 import { Alerts } from "./alerts.js";
 import { isSecretName, type BackupConfig } from "./config.js";
 import { runDrill, type DrillResult } from "./drill.js";
+import { followDrills } from "./drill-record.js";
 import { DirTarget } from "./replica-dir.js";
 import { SshTarget } from "./replica-ssh.js";
 import type { ReplicaTarget } from "./replica-target.js";
@@ -152,7 +153,17 @@ export function resilienceExtension(
         const { problems, degraded, replicas, drill } = resilience.status.health();
         return { problems, degraded, details: { replicas, drill } };
       },
-      start: resilience.scheduleDrills,
+      start: () => {
+        const stopSchedule = resilience.scheduleDrills();
+        // Drills run by `guardrail-backup drill` in another process, seen through backup.log.
+        const stopFollowing = followDrills(config.dir, ({ result }) =>
+          resilience.status.recordDrill(result),
+        );
+        return () => {
+          stopSchedule();
+          stopFollowing();
+        };
+      },
     };
   };
 }

@@ -290,3 +290,46 @@ describe("the restore and drill commands", () => {
     expect(count(ws.db)).toBe(12);
   });
 });
+
+describe("drills run by another process", () => {
+  /** Asks /health until `done` holds for its body; the test's own timeout bounds the wait. */
+  async function healthUntil(
+    done: (body: {
+      status: string;
+      problems: string[];
+      drill: Record<string, unknown> | null;
+    }) => boolean,
+  ) {
+    for (;;) {
+      const response = await daemon!.get("/health");
+      const body = JSON.parse(response.body) as Parameters<typeof done>[0];
+      if (done(body)) return { status: response.status, body };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  it("shows a CLI drill in the daemon's /health and /metrics, from before it started and after", async () => {
+    const app = await startWriter(ws.db, "hold", 10);
+    await app.stop();
+    expect((await runCli(["once"], ws.env)).status).toBe(0);
+    const before = await runCli(["drill"], ws.env);
+    expect(before.status, before.stderr).toBe(0);
+
+    daemon = await startDaemonProcess({ ...ws.env, BACKUP_DRILL_SCHEDULE: "off" });
+    const seen = await healthUntil((body) => body.drill !== null);
+    expect(seen.status).toBe(200);
+    expect(seen.body.drill).toMatchObject({ ok: true, backup: expect.stringMatching(/^tasks-/) });
+    expect((await daemon.get("/metrics")).body).toContain("guardrail_backup_drill_last_ok 1");
+
+    const failed = await runCli(["drill"], { ...ws.env, BACKUP_DRILL_COMMAND: "exit 3" });
+    expect(failed.status).toBe(1);
+    const after = await healthUntil((body) => body.drill?.ok === false);
+    expect(after.status).toBe(503);
+    expect(after.body.problems).toEqual([
+      expect.stringMatching(/^the last restore drill failed: BACKUP_DRILL_COMMAND exited 3/),
+    ]);
+    const metrics = (await daemon.get("/metrics")).body;
+    expect(metrics).toContain("guardrail_backup_drill_last_ok 0");
+    expect(metrics).toContain("guardrail_backup_drill_failures_total 1");
+  });
+});
