@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TEMP_PREFIX } from "../../daemon/manifest.js";
@@ -133,6 +133,21 @@ describe("guardrail-backup", () => {
     expect(finished).not.toHaveProperty("deleted");
     expect(dry.stdout).toMatch(/^keep .*newest verified/m);
     expect(published()).toEqual(before);
+  });
+
+  it("explains an unverified backup in `prune --dry-run` without nested parentheses", () => {
+    seedDatabase(ws.db, 10);
+    for (let i = 0; i < 2; i++) expect(runCli(["once", "--no-prune"], ws.env).status).toBe(0);
+    const oldest = published()
+      .filter((file) => file.endsWith(".json"))
+      .sort()[0]!;
+    rmSync(join(ws.dir, oldest));
+    const dry = runCli(["prune", "--dry-run"], ws.env);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(
+      /^keep +tasks-.*\.sqlite3\.gz {2}\(not verified, so never pruned by the rule\)$/m,
+    );
+    expect(dry.stdout).not.toMatch(/\(not verified \(/);
   });
 
   it("refuses a missing database with exit 2, naming BACKUP_DB, and does not create it", () => {
