@@ -53,9 +53,11 @@ function parseDrillLine(line: string): LoggedDrill | undefined {
   const loggedAt = Date.parse(String(record.time));
   if (Number.isNaN(loggedAt)) return undefined;
   const durationMs = typeof record.durationMs === "number" ? record.durationMs : 0;
+  // Lines written before startedAt was logged: the start is about the end less the duration.
+  const startedAt = Date.parse(String(record.startedAt));
   const result: DrillResult = {
     ok: record.outcome === "ok",
-    at: new Date(loggedAt - durationMs),
+    at: new Date(Number.isNaN(startedAt) ? loggedAt - durationMs : startedAt),
     durationMs,
     backup: typeof record.file === "string" ? record.file : undefined,
     restoreMs: typeof record.restoreMs === "number" ? record.restoreMs : undefined,

@@ -87,6 +87,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
 
   const fields = {
     [Field.outcome]: result.ok ? "ok" : "failed",
+    // Identifies the drill when the daemon reads it back from backup.log (drill-record.ts).
+    startedAt: result.at.toISOString(),
     [Field.file]: result.backup,
     restoreMs: result.restoreMs,
     [Field.durationMs]: result.durationMs,

@@ -117,15 +117,12 @@ export class ResilienceStatus {
 
   /**
    * Records a drill, from this process or read back from backup.log (drill-record.ts). The
-   * same drill arrives both ways for the daemon's own drills: the second arrival is ignored.
+   * same drill arrives both ways for the daemon's own drills (with the same start time): only
+   * a drill that started later than the known one replaces it.
    */
   recordDrill(result: DrillResult): void {
     const known = this.drill;
-    const sameDrill =
-      known !== undefined &&
-      known.backup === result.backup &&
-      Math.abs(known.at.getTime() - result.at.getTime()) < 1000;
-    if (sameDrill || (known && known.at > result.at)) return;
+    if (known && known.at.getTime() >= result.at.getTime()) return;
     this.drill = result;
     this.metrics.drillOk.set(result.ok ? 1 : 0);
     if (result.ok) this.metrics.drillSuccess.set(result.at.getTime() / 1000);
