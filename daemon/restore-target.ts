@@ -1,6 +1,6 @@
 // Where a restore writes, what is already there, and the file moves: the database and its
 // -wal/-shm companions move aside together, so a restore never blends old WAL pages into new data.
-import { chmod, chown, open, realpath, rename, rm, stat } from "node:fs/promises";
+import { chmod, chown, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { GuardrailError } from "../shared/errors.js";
 import { shellQuote } from "./shell-quote.js";
@@ -114,14 +114,4 @@ export function undoCommands(
   const commands = [`rm -f -- ${target.companions.map(shellQuote).join(" ")}`];
   for (const { from, to } of moved) commands.push(`mv -- ${shellQuote(to)} ${shellQuote(from)}`);
   return commands;
-}
-
-/** Makes renames in `dir` durable. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, "r");
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }

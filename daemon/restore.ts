@@ -17,10 +17,10 @@ import {
   keepOwnerAndMode,
   moveAside,
   resolveRestoreTarget,
-  syncDir,
   undoCommands,
   type RestoreTarget,
 } from "./restore-target.js";
+import { syncDir } from "./publish.js";
 import { BackupUnusableError, readManifestFor, unpackBackup } from "./unpack.js";
 
 export { RestoreRefusedError };
