@@ -215,22 +215,19 @@ describe("guardrail-backup", () => {
     expect(result.stdout).toMatch(/^BACKUP_REPLICA_TIMEOUT=10m$/m);
   });
 
-  it.runIf(existsSync("/proc/self"))(
-    "refuses BACKUP_DIR=/proc/foo with exit 2 instead of looping on mkdir (once and list)",
-    () => {
-      seedDatabase(ws.db, 1);
-      for (const command of ["once", "list"]) {
-        // The deadline only stops a regression from hanging the suite; the assertion is the exit.
-        const result = spawnSync(process.execPath, [CLI, command], {
-          env: { PATH: process.env.PATH ?? "", ...ws.env, BACKUP_DIR: "/proc/foo" },
-          encoding: "utf8",
-          timeout: 20_000,
-        });
-        expect(result.status, `${command}: ${result.stderr}`).toBe(2);
-        expect(result.stderr).toContain("BACKUP_DIR: /proc/foo cannot be created (");
-      }
-    },
-  );
+  it("refuses BACKUP_DIR=/proc/foo with exit 2 instead of looping on mkdir (once and list)", () => {
+    seedDatabase(ws.db, 1);
+    for (const command of ["once", "list"]) {
+      // The deadline only stops a regression from hanging the suite; the assertion is the exit.
+      const result = spawnSync(process.execPath, [CLI, command], {
+        env: { PATH: process.env.PATH ?? "", ...ws.env, BACKUP_DIR: "/proc/foo" },
+        encoding: "utf8",
+        timeout: 20_000,
+      });
+      expect(result.status, `${command}: ${result.stderr}`).toBe(2);
+      expect(result.stderr).toContain("BACKUP_DIR: /proc/foo cannot be created (");
+    }
+  });
 
   it("creates nothing when the configuration is invalid (once, list, print-config)", () => {
     const db = join(ws.tmp.path, "x", "deeper", "missing.db");
@@ -326,26 +323,25 @@ describe("guardrail-backup", () => {
     expect(sizeEnds[0]).toBe(sizeEnds[1]);
   });
 
-  it.runIf(existsSync("/usr/bin/script"))(
-    "shows a progress line on a terminal, and none when the output is not one",
-    () => {
-      seedDatabase(ws.db, 2000);
-      // script(1) runs the command on a pseudo-terminal.
-      const onTerminal = spawnSync(
-        "script",
-        ["-qec", `"${process.execPath}" "${CLI}" once`, "/dev/null"],
-        {
-          env: { PATH: process.env.PATH ?? "", ...ws.env },
-          encoding: "utf8",
-        },
-      );
-      expect(onTerminal.status).toBe(0);
-      expect(onTerminal.stdout).toContain("\r\u001b[Kbackup: snapshot");
-      expect(onTerminal.stdout).toContain("\r\u001b[Kbackup: compress");
+  it("shows a progress line on a terminal, and none when the output is not one", () => {
+    // script(1) comes with Debian's bsdutils, which .ci/run installs when missing.
+    if (!existsSync("/usr/bin/script")) throw new Error("install bsdutils for script(1)");
+    seedDatabase(ws.db, 2000);
+    // script(1) runs the command on a pseudo-terminal.
+    const onTerminal = spawnSync(
+      "script",
+      ["-qec", `"${process.execPath}" "${CLI}" once`, "/dev/null"],
+      {
+        env: { PATH: process.env.PATH ?? "", ...ws.env },
+        encoding: "utf8",
+      },
+    );
+    expect(onTerminal.status).toBe(0);
+    expect(onTerminal.stdout).toContain("\r\u001b[Kbackup: snapshot");
+    expect(onTerminal.stdout).toContain("\r\u001b[Kbackup: compress");
 
-      const piped = runCli(["once"], ws.env);
-      expect(piped.status).toBe(0);
-      expect(piped.stderr).not.toContain("backup: ");
-    },
-  );
+    const piped = runCli(["once"], ws.env);
+    expect(piped.status).toBe(0);
+    expect(piped.stderr).not.toContain("backup: ");
+  });
 });
