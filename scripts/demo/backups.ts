@@ -41,9 +41,10 @@ export async function demoBackups(ws: Workspace, procs: Processes): Promise<Back
     if (result.code !== 0 || !finished) {
       throw new DemoError("guardrail-backup once failed", { output: result.output });
     }
+    // `once` writes JSON log lines; this is its "backup run finished" record, summed up.
     show(
-      `${finished.file}: ${finished.uncompressedBytes} bytes of database -> ${finished.bytes} ` +
-        `bytes gzip, checked and published in ${finished.durationMs} ms`,
+      `(from its JSON record) ${finished.file}: ${finished.uncompressedBytes} bytes of database -> ` +
+        `${finished.bytes} bytes gzip, checked and published in ${finished.durationMs} ms`,
     );
     taken.push(finished.file);
   }
