@@ -3,8 +3,12 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadConfig, maskValue } from "../../daemon/config.js";
 import { resilienceEffective } from "../../daemon/config-resilience.js";
-import { ConfigError } from "../../shared/errors.js";
-import { makeWorkspace, seedDatabase, type Workspace } from "../support/backup-env.js";
+import {
+  configProblems,
+  makeWorkspace,
+  seedDatabase,
+  type Workspace,
+} from "../support/backup-env.js";
 
 let ws: Workspace;
 beforeEach(async () => {
@@ -13,15 +17,7 @@ beforeEach(async () => {
 });
 afterEach(async () => ws.tmp.cleanup());
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig({ BACKUP_DB: ws.db, ...env });
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error("expected a ConfigError");
-}
+const problemsOf = (env: Record<string, string>) => configProblems({ BACKUP_DB: ws.db, ...env });
 
 describe("replica, drill and alert configuration", () => {
   it("has no targets, a monthly drill and healthchecks-style heartbeats by default", () => {

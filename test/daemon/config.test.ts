@@ -1,9 +1,13 @@
 import { mkdirSync, writeFileSync, existsSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../../shared/errors.js";
 import { loadConfig, maskValue } from "../../daemon/config.js";
-import { makeWorkspace, seedDatabase, type Workspace } from "../support/backup-env.js";
+import {
+  configProblems,
+  makeWorkspace,
+  seedDatabase,
+  type Workspace,
+} from "../support/backup-env.js";
 
 let ws: Workspace;
 beforeEach(async () => {
@@ -12,16 +16,7 @@ beforeEach(async () => {
 });
 afterEach(async () => ws.tmp.cleanup());
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).exitCode).toBe(2);
-    return [...(error as ConfigError).problems];
-  }
-  throw new Error("expected a ConfigError");
-}
+const problemsOf = (env: Record<string, string>) => configProblems(env);
 
 describe("configuration", () => {
   it("fills every default from BACKUP_DB alone and creates the backups folder beside it", () => {

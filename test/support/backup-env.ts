@@ -6,7 +6,9 @@ import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { dir, type DirectoryResult } from "tmp-promise";
+import { expect } from "vitest";
 import { loadConfig, type BackupConfig } from "../../daemon/config.js";
+import { ConfigError } from "../../shared/errors.js";
 
 export const CLI = resolve("dist/daemon/main.js");
 const WRITER = resolve("test/support/writer.mjs");
@@ -186,4 +188,16 @@ export async function startDaemonProcess(env: Record<string, string>): Promise<D
       return { status: response.status, body: await response.text() };
     },
   };
+}
+
+/** The problems of the ConfigError (exit code 2) that `env` must cause; fails the test otherwise. */
+export function configProblems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).exitCode).toBe(2);
+    return [...(error as ConfigError).problems];
+  }
+  throw new Error("expected a ConfigError");
 }
