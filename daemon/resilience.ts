@@ -1,6 +1,6 @@
 // The glue between the backup pipeline and what reaches beyond the local folder: replication
-// after each good backup, a heartbeat or alert after every run, and restore drills (on demand and on
-// BACKUP_DRILL_SCHEDULE). Both `once` and the daemon build one of these from the configuration.
+// after each good backup, a heartbeat or alert after every run, and restore drills (on demand
+// and on BACKUP_DRILL_SCHEDULE). Both `once` and the daemon build one of these from the config.
 import cron from "node-cron";
 import { Registry } from "prom-client";
 import { Field, type Logger } from "../shared/log.js";
