@@ -72,7 +72,11 @@ export function parseBackupName(file: string): BackupName | undefined {
   const iso = `${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6, 8)}T${time.slice(0, 2)}:${time.slice(2, 4)}:00Z`;
   const parsed = new Date(iso);
   if (Number.isNaN(parsed.getTime())) return undefined;
-  return { database: groups.db, time: parsed, sequence: groups.seq ? Number(groups.seq) : 1 };
+  const sequence = groups.seq ? Number(groups.seq) : 1;
+  // Only names this program writes: Date rolls 31 February or hour 24 over to a real time, and
+  // "-1" or "-01" never appear, so a file named that way is someone else's and is left alone.
+  if (formatBackupName(groups.db, parsed, sequence) !== file) return undefined;
+  return { database: groups.db, time: parsed, sequence };
 }
 
 /** The manifest file name that belongs to a backup file name. */
