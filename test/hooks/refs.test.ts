@@ -29,8 +29,27 @@ describe("parseRefUpdates", () => {
     expect(update).toMatchObject({ change: "create", newSha: A64 });
   });
 
-  test("reads nothing from empty input", () => {
-    expect(parseRefUpdates("")).toEqual([]);
+  test.each([
+    ["empty input", ""],
+    ["input of blank lines only", "\n \r\n\t\n"],
+  ])("refuses %s, since git always sends at least one ref", (_, input) => {
+    expect(() => parseRefUpdates(input)).toThrow(/no ref updates on stdin/);
+  });
+
+  test("refuses a ref named twice, naming both lines", () => {
+    const input = `${A40} ${B40} refs/heads/main\n${ZERO40} ${A40} refs/heads/dev\n${B40} ${A40} refs/heads/main`;
+    expect(() => parseRefUpdates(input)).toThrow(
+      /ref line 3 .*refs\/heads\/main was already updated on line 1/,
+    );
+  });
+
+  test("reads a ref name that is not UTF-8 as git sends it, since git allows such names", () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`${A40} ${B40} refs/heads/release/`),
+      Buffer.from([0xe9, 0xff]),
+    ]);
+    const [update] = parseRefUpdates(bytes.toString("utf8"));
+    expect(update?.ref).toBe("refs/heads/release/\ufffd\ufffd");
   });
 
   test.each([
@@ -41,6 +60,12 @@ describe("parseRefUpdates", () => {
     ["mixed id lengths", `${A40} ${A64} refs/heads/main`],
     ["a ref outside refs/", `${A40} ${B40} HEAD`],
     ["two zero ids", `${ZERO40} ${ZERO40} refs/heads/main`],
+    ["two spaces between fields", `${A40}  ${B40} refs/heads/main`],
+    ["tabs between fields", `${A40}\t${B40}\trefs/heads/main`],
+    ["a trailing space", `${A40} ${B40} refs/heads/main `],
+    ["a NUL in the ref name", `${A40} ${B40} refs/heads/ma\0in`],
+    ["an escape character in the ref name", `${A40} ${B40} refs/heads/\u001b[2Jmain`],
+    ["a CR inside the line", `${A40} ${B40} refs/heads/main\r\r`],
   ])("refuses %s, naming the line", (_, line) => {
     expect(() => parseRefUpdates(line)).toThrow(GuardrailError);
     expect(() => parseRefUpdates(line)).toThrow(/ref line 1/);
