@@ -2,6 +2,7 @@
 import { link, open, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GuardrailError } from "../shared/errors.js";
+import { failpoint } from "./failpoint.js";
 import { formatBackupName, manifestNameFor, TEMP_PREFIX, type Manifest } from "./manifest.js";
 
 export interface Published {
@@ -31,8 +32,10 @@ export async function publishBackup(
     const tempManifest = join(dir, `${TEMP_PREFIX}${manifestNameFor(file)}`);
 
     await writeFileSynced(tempManifest, JSON.stringify({ ...manifest, file }, null, 2) + "\n");
+    failpoint("publish:manifest-written");
     try {
       if (!(await linkNew(tempManifest, manifestPath))) continue;
+      failpoint("publish:manifest-linked");
       if (!(await linkNew(tempGzip, path))) {
         await unlink(manifestPath);
         continue;
@@ -40,6 +43,7 @@ export async function publishBackup(
     } finally {
       await unlink(tempManifest).catch(() => {});
     }
+    failpoint("publish:linked");
     await unlink(tempGzip);
     await syncDir(dir);
     return { file, path, manifestPath };
@@ -59,7 +63,8 @@ async function linkNew(from: string, to: string): Promise<boolean> {
 }
 
 async function writeFileSynced(path: string, text: string): Promise<void> {
-  const handle = await open(path, "w", 0o600);
+  // "wx": never follows a link planted under the temporary name, never reuses another's file.
+  const handle = await open(path, "wx", 0o600);
   try {
     await writeFile(handle, text);
     await handle.sync();

@@ -15,6 +15,7 @@ import { pruneBackups } from "./prune.js";
 import { publishBackup } from "./publish.js";
 import { recordRun } from "./record.js";
 import { takeSnapshot } from "./snapshot.js";
+import { explainStorageError } from "./storage-error.js";
 import { verifySnapshot } from "./verify.js";
 import { GUARDRAIL_VERSION } from "./version.js";
 
@@ -119,7 +120,8 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupResult
       );
       return value;
     } catch (error) {
-      throw new StepError(name, signal.aborted ? abortReason(signal, config) : error);
+      const reason = signal.aborted ? abortReason(signal, config) : error;
+      throw new StepError(name, explainStorageError(reason, config.dir));
     }
   };
 

@@ -1,0 +1,14 @@
+// Test-only: a way for the fault suite to crash the sidecar at an exact point that cannot be
+// timed from outside (publishing takes a few system calls). Inert unless the environment
+// variable GUARDRAIL_TEST_STOP_AT names the point; never set it in production.
+
+/** The points a test can stop at, in the order a backup passes them. */
+export type Failpoint = "publish:manifest-written" | "publish:manifest-linked" | "publish:linked";
+
+/**
+ * When GUARDRAIL_TEST_STOP_AT equals `point`, stops the whole process (all threads) with
+ * SIGSTOP, so a test can then SIGKILL it there, as a power cut or the OOM killer would.
+ */
+export function failpoint(point: Failpoint): void {
+  if (process.env.GUARDRAIL_TEST_STOP_AT === point) process.kill(process.pid, "SIGSTOP");
+}
