@@ -12,7 +12,7 @@
 
 ARG NODE_IMAGE=node:22-bookworm-slim
 
-# ---- build: compile the daemon (TypeScript -> dist/) -------------------------------------------
+# ---- build: bundle the daemon (TypeScript -> one dist/daemon/main.js) --------------------------
 FROM ${NODE_IMAGE} AS build
 # better-sqlite3 downloads a prebuilt binary when it can and compiles from source when it cannot.
 RUN apt-get update \
@@ -21,7 +21,7 @@ RUN apt-get update \
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json ./
 COPY shared ./shared
 COPY daemon ./daemon
 RUN npm run build:daemon
@@ -63,7 +63,6 @@ ENV NODE_ENV=production \
 COPY package.json ./
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/daemon ./dist/daemon
-COPY --from=build /src/dist/shared ./dist/shared
 RUN ln -s /app/dist/daemon/main.js /usr/local/bin/guardrail-backup
 USER guardrail
 EXPOSE 9090
