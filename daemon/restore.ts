@@ -76,7 +76,7 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
   let journal: { mode: JournalMode; why: string };
   try {
     await unpackBackup(backupPath, manifest, temp);
-    const facts = inspectDatabase(temp, { full: true, foreignKeys: false });
+    const facts = inspectRestored(temp, backupPath);
     if (facts.check !== "ok") {
       throw new BackupUnusableError(`${backupPath} fails integrity_check: ${facts.check}`, {
         hint: "use an older backup (see `list`)",
@@ -123,6 +123,18 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
     "restore done",
   );
   return report;
+}
+
+/** integrity_check of the unpacked copy; a file SQLite cannot open at all is an unusable backup. */
+function inspectRestored(temp: string, backupPath: string): { check: string } {
+  try {
+    return inspectDatabase(temp, { full: true, foreignKeys: false });
+  } catch (cause) {
+    throw new BackupUnusableError(`${backupPath} does not hold a SQLite database`, {
+      cause,
+      hint: "use another backup (see `list`); this one cannot be restored",
+    });
+  }
 }
 
 /** The replaced database's mode; with none, the backed-up database's; else WAL. */

@@ -81,7 +81,8 @@ export async function unpackBackup(
       const code = String((cause as NodeJS.ErrnoException).code ?? "");
       if (code === "EEXIST") throw cause;
       if (!code.startsWith("Z_")) {
-        throw new GuardrailError(`could not decompress ${backupPath} into ${destPath}`, {
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        throw new GuardrailError(`could not decompress ${backupPath} into ${destPath}: ${reason}`, {
           cause,
           hint: "check free space and permissions in that folder",
         });
