@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../shared/errors.js";
 import { git } from "./git.js";
+import { limitCpuTimeSchema, limitFileSizeSchema, limitProcessesSchema } from "./limits.js";
 
 export type Mode = "enforce" | "warn" | "off";
 
@@ -61,6 +62,10 @@ const HookConfigSchema = z.object({
     .min(10, { error: "must be a whole number of lines from 10 to 10000" })
     .max(10_000, { error: "must be a whole number of lines from 10 to 10000" })
     .default(150),
+  // Resource limits of the install and test commands; see hooks/limits.ts for the defaults.
+  limitProcesses: limitProcessesSchema,
+  limitFileSize: limitFileSizeSchema,
+  limitCpuTime: limitCpuTimeSchema,
 });
 
 export type HookConfig = Omit<z.infer<typeof HookConfigSchema>, "cacheDir"> & { cacheDir: string };

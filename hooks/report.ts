@@ -33,6 +33,7 @@ export function formatFailure(
   }
 
   lines.push(`✗ ${shortSha(verdict.sha)} (${branches.join(", ")}): ${headline(verdict, config)}`);
+  if (step.limitHit) lines.push(`  ${step.limitHit}`);
   const where = config.workdir === "." ? "" : ` (in ${config.workdir})`;
   lines.push(`  command: ${verdict.command}${where}`);
   if (verdict.counts) {

@@ -6,6 +6,7 @@ import { exportCommit } from "./checkout.js";
 import type { HookConfig } from "./config.js";
 import { buildTestEnvironment } from "./environment.js";
 import { installDependencies } from "./install.js";
+import { limitsOf } from "./limits.js";
 import type { FailedTest, TestCounts } from "./junit.js";
 import { shortSha } from "./refs.js";
 import type { StepResult } from "./run-step.js";
@@ -85,6 +86,7 @@ async function verifyIn(
     sha,
     cwd: join(workspace.tree, config.workdir),
     env: buildTestEnvironment(config, workspace),
+    limits: limitsOf(config),
     deadline: options.deadline,
     progressInterval: config.progressInterval,
     tailLines: config.tailLines,
