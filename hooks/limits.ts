@@ -45,7 +45,7 @@ const count = (what: string) =>
     .refine((value) => OFF.test(value) || /^\s*\d+\s*$/.test(value), {
       error: `must be a whole number of ${what}, or 0 / unlimited for no limit`,
     })
-    .transform((value) => (OFF.test(value) ? undefined : Number(value)));
+    .transform((value) => (OFF.test(value) ? null : Number(value)));
 
 export const limitProcessesSchema = count("processes").default(DEFAULT_PROCESSES);
 export const limitCpuTimeSchema = count("seconds").default(DEFAULT_CPU_SECONDS);
@@ -54,7 +54,7 @@ export const limitFileSizeSchema = z
   .refine((value) => OFF.test(value) || parseSize(value) !== undefined, {
     error: "must be a size with a unit (k, m, g or t, e.g. 512m or 2g), or 0 / unlimited",
   })
-  .transform((value) => (OFF.test(value) ? undefined : parseSize(value)))
+  .transform((value) => (OFF.test(value) ? null : (parseSize(value) ?? null)))
   .default(DEFAULT_FILE_SIZE_BYTES);
 
 /** `512m` → bytes (binary units); undefined for anything else, a bare number included. */
@@ -74,16 +74,16 @@ export function formatSize(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** The limits of the `guardrail.limit*` keys. */
+/** The limits of the `guardrail.limit*` keys, where off is null: zod's .default() would replace undefined. */
 export function limitsOf(config: {
-  limitProcesses: number | undefined;
-  limitFileSize: number | undefined;
-  limitCpuTime: number | undefined;
+  limitProcesses: number | null;
+  limitFileSize: number | null;
+  limitCpuTime: number | null;
 }): ResourceLimits {
   return {
-    processes: config.limitProcesses,
-    fileSizeBytes: config.limitFileSize,
-    cpuSeconds: config.limitCpuTime,
+    processes: config.limitProcesses ?? undefined,
+    fileSizeBytes: config.limitFileSize ?? undefined,
+    cpuSeconds: config.limitCpuTime ?? undefined,
   };
 }
 
