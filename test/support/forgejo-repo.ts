@@ -16,7 +16,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const PROJECT = resolve(import.meta.dirname, "../..");
-export const HOOK_BINARY = join(PROJECT, "dist/pre-receive");
+// GUARDRAIL_TEST_HOOK: another build of the hook to install, e.g. an older one to prove that a
+// fault test fails without its fix.
+export const HOOK_BINARY = process.env.GUARDRAIL_TEST_HOOK ?? join(PROJECT, "dist/pre-receive");
 const FIXTURES = join(PROJECT, "test/fixtures");
 
 // Forgejo generates hooks/pre-receive as a wrapper that hands the same stdin to every
@@ -88,7 +90,8 @@ export async function createForgejoRepo(
   writeFileSync(join(bare, "hooks/pre-receive.d/gitea"), "#!/bin/sh\nexit 0\n");
   chmodSync(join(bare, "hooks/pre-receive"), 0o755);
   chmodSync(join(bare, "hooks/pre-receive.d/gitea"), 0o755);
-  const installed = await run(join(PROJECT, "scripts/install-hook"), [bare]);
+  const binary = process.env.GUARDRAIL_TEST_HOOK ? ["--binary", HOOK_BINARY] : [];
+  const installed = await run(join(PROJECT, "scripts/install-hook"), [...binary, bare]);
   if (installed.code !== 0) throw new Error(`install-hook failed:\n${installed.output}`);
 
   await run("git", ["init", "-q", `--object-format=${format}`, "-b", "main", work]);

@@ -1,0 +1,58 @@
+// The push gate's own process killed mid-run: git must refuse the push, and whatever the hook
+// could not clean up (its workspace, the tests still running there) goes at the next gated push.
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { createForgejoRepo, type ForgejoRepo } from "../support/forgejo-repo.js";
+import { repoState, waitForTestsRunning } from "../support/gate-faults.js";
+import { processesUsing } from "../support/processes.js";
+
+let repo: ForgejoRepo;
+
+beforeEach(async () => {
+  repo = await createForgejoRepo();
+});
+
+afterEach(() => {
+  repo.remove();
+});
+
+describe("a hook that is killed", () => {
+  test("on SIGTERM stops the tests, refuses, and leaves no workspace and no process", async () => {
+    const sha = await repo.commitFixture("hanging");
+    const before = await repoState(repo);
+    const pushing = repo.push(["origin", "main"]);
+    process.kill(await waitForTestsRunning(repo), "SIGTERM");
+    const push = await pushing;
+
+    expect(push.code).not.toBe(0);
+    expect(push.output).toContain("the test run was interrupted");
+    expect(push.output).toContain(`push refused: test run of ${sha.slice(0, 7)} interrupted`);
+    expect(push.output).toContain("pre-receive hook declined");
+    expect(await repoState(repo)).toMatchObject({ refs: before.refs, files: before.files });
+    expect(repo.leftoverWorkspaces()).toEqual([]);
+    expect(processesUsing(repo.hookTmp)).toEqual([]);
+  });
+
+  test("with SIGKILL is refused by git; the next gated push removes its workspace and its tests", async () => {
+    await repo.commitFixture("hanging");
+    const before = await repoState(repo);
+    const pushing = repo.push(["origin", "main"]);
+    process.kill(await waitForTestsRunning(repo), "SIGKILL");
+    const killed = await pushing;
+
+    expect(killed.code).not.toBe(0);
+    expect(killed.output).toContain("pre-receive hook declined");
+    expect(await repoState(repo)).toMatchObject({ refs: before.refs, files: before.files });
+    // What the killed hook could not clean: its workspace, and the tests still running in it.
+    const [left] = repo.leftoverWorkspaces();
+    expect(left).toBeDefined();
+    expect(processesUsing(join(repo.hookTmp, left!)).length).toBeGreaterThan(0);
+
+    const sha = await repo.commitFixture("passing", "next push");
+    const next = await repo.push(["origin", "main"]);
+    expect(next.code).toBe(0);
+    expect(await repo.git(["rev-parse", "main"], repo.bare)).toBe(sha);
+    expect(repo.leftoverWorkspaces()).toEqual([]);
+    expect(processesUsing(repo.hookTmp)).toEqual([]);
+  });
+});
