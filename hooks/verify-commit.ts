@@ -1,9 +1,9 @@
 // One gated commit, start to finish: export its tree, install, test, and always clean up.
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { describeError, GuardrailError, withCleanupError } from "../shared/errors.js";
-import { exportCommit } from "./checkout.js";
+import { dirname } from "node:path";
+import { describeError, withCleanupError } from "../shared/errors.js";
+import { exportCommit, resolveWorkdir } from "./checkout.js";
 import type { HookConfig } from "./config.js";
+import { failIfDiskFull } from "./disk-space.js";
 import { buildTestEnvironment } from "./environment.js";
 import { installDependencies } from "./install.js";
 import { limitsOf } from "./limits.js";
@@ -72,19 +72,13 @@ async function verifyIn(
   started: number,
 ): Promise<CommitVerdict> {
   const { config, sha } = options;
+  const short = shortSha(sha);
   await exportCommit(options.repoDir, sha, workspace.tree, workspace.root);
-  if (!existsSync(join(workspace.tree, config.workdir))) {
-    throw new GuardrailError(
-      `guardrail.workdir "${config.workdir}" is not a folder of ${shortSha(sha)}`,
-      {
-        hint: "push a commit that has it, or have the server's admin change guardrail.workdir",
-      },
-    );
-  }
+  const cwd = await resolveWorkdir(workspace.tree, config.workdir, sha);
 
   const common = {
     sha,
-    cwd: join(workspace.tree, config.workdir),
+    cwd,
     env: buildTestEnvironment(config, workspace),
     limits: limitsOf(config),
     deadline: options.deadline,
@@ -101,12 +95,14 @@ async function verifyIn(
     config.cacheDir,
   );
   if (install.step && !install.step.ok) {
+    await failIfDiskFull(dirname(workspace.root), `installing the dependencies of ${short}`);
     const kind = failureKind(install.step, install.lockfileOutOfStep ? "lockfile" : "install");
     return failed(kind, config.installCommand, install.step, undefined, [], elapsed());
   }
 
   const tests = await runTests({ ...common, command: config.testCommand }, workspace.root);
   if (!tests.step.ok) {
+    await failIfDiskFull(dirname(workspace.root), `testing ${short}`);
     const kind = failureKind(tests.step, "tests");
     return failed(kind, config.testCommand, tests.step, tests.counts, tests.failed, elapsed());
   }
