@@ -74,7 +74,8 @@ export function formatSize(bytes: number): string {
   return `${bytes} bytes`;
 }
 
-/** The limits of the `guardrail.limit*` keys, where off is null: zod's .default() would replace undefined. */
+// The limits of the `guardrail.limit*` keys. Off is null there: zod's .default() would replace
+// an undefined.
 export function limitsOf(config: {
   limitProcesses: number | null;
   limitFileSize: number | null;

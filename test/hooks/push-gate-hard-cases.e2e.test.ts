@@ -1,6 +1,6 @@
 // The push gate against pushed code that is wrong rather than hostile: a stale lockfile, a tool
-// the server lacks; and the environment pushed code sees. Faults and abuse (hangs, orphans,
-// floods, a killed hook, pushes at once) are in test/faults/push-gate-*.e2e.test.ts.
+// the server lacks. Faults and abuse (hangs, orphans, floods, a killed hook, pushes at once, the
+// environment pushed code sees, resource limits) are in test/faults/push-gate-*.e2e.test.ts.
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createForgejoRepo, type ForgejoRepo } from "../support/forgejo-repo.js";
 import { processesUsing } from "../support/processes.js";
@@ -15,26 +15,6 @@ afterEach(() => {
   expect(repo.leftoverWorkspaces()).toEqual([]);
   expect(processesUsing(repo.hookTmp)).toEqual([]);
   repo.remove();
-});
-
-describe("the environment of pushed code", () => {
-  test("holds only allow-listed names, and a test's own git repository stays its own", async () => {
-    await repo.config("guardrail.passEnv", "PASSED_ON");
-    await repo.commitFixture("env-check");
-    const push = await repo.push(["origin", "main"], {
-      PASSED_ON: "yes",
-      SECRET_FROM_SERVER: "hunter2",
-      GITEA_REPO_NAME: "app",
-      GITEA_PUSHER_EMAIL: "pusher@example.com",
-      FORGEJO__security__SECRET_KEY: "very-secret",
-      SSH_ORIGINAL_COMMAND: "git-receive-pack 'app.git'",
-    });
-
-    expect(push.output).toContain("2 tests passed");
-    expect(push.code).toBe(0);
-    const refs = await repo.git(["for-each-ref", "--format=%(refname)"], repo.bare);
-    expect(refs.split("\n")).toEqual(["refs/heads/main"]);
-  });
 });
 
 describe("a lockfile out of step with package.json", () => {
