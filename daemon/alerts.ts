@@ -22,6 +22,12 @@ export interface AlertConfig {
 
 export type AlertEvent = "backup" | "replica" | "drill";
 
+/** The two ways of telling someone: the heartbeat GET and the notification POST. */
+export type AlertKind = "heartbeat" | "notify";
+
+/** Told the outcome of every alert once its attempts are over; for /health and /metrics. */
+export type DeliveryListener = (kind: AlertKind, ok: boolean, problem?: string) => void;
+
 /** The JSON body POSTed to BACKUP_NOTIFY_URL. */
 export interface Notification {
   event: AlertEvent;
@@ -50,6 +56,7 @@ export class Alerts {
   constructor(
     private readonly config: AlertConfig,
     private readonly log: Logger,
+    private readonly onDelivery: DeliveryListener = () => {},
   ) {}
 
   /** Pings the heartbeat URL (if set) for a finished run; true when it was delivered. */
@@ -78,25 +85,51 @@ export class Alerts {
   }
 
   /** Sends with retries; a 2xx is delivered, anything else (or no answer) is retried. */
-  private async deliver(kind: string, url: string, init: RequestInit): Promise<boolean> {
+  private async deliver(kind: AlertKind, url: string, init: RequestInit): Promise<boolean> {
     const { attempts, backoffMs, timeoutMs } = this.config;
     const target = new URL(url).host;
+    let problem = "";
+    const request = withBasicAuth(url, init);
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      let problem: string;
       try {
-        const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+        const response = await fetch(request.url, {
+          ...request.init,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
         await response.body?.cancel();
-        if (response.ok) return true;
+        if (response.ok) {
+          this.onDelivery(kind, true);
+          return true;
+        }
         problem = `HTTP ${response.status}`;
       } catch (error) {
-        problem = describeError(error);
+        // An endpoint that accepts and never answers: say so rather than "operation aborted".
+        const timedOut = error instanceof DOMException && error.name === "TimeoutError";
+        problem = timedOut ? `no answer within ${timeoutMs} ms` : describeError(error);
       }
       this.log.warn({ kind, [Field.target]: target, attempt, problem }, "alert delivery failed");
       if (attempt < attempts) {
         await new Promise((done) => setTimeout(done, backoffMs * 2 ** (attempt - 1)));
       }
     }
-    this.log.error({ kind, [Field.target]: target, attempts }, "alert given up");
+    this.log.error({ kind, [Field.target]: target, attempts, problem }, "alert given up");
+    this.onDelivery(kind, false, `${problem} (${attempts} attempts)`);
     return false;
   }
+}
+
+/**
+ * fetch() refuses a URL with `user:password@`; endpoints behind basic auth take it as a header.
+ */
+function withBasicAuth(url: string, init: RequestInit): { url: string; init: RequestInit } {
+  const parsed = new URL(url);
+  if (!parsed.username && !parsed.password) return { url, init };
+  const user = decodeURIComponent(parsed.username);
+  const password = decodeURIComponent(parsed.password);
+  parsed.username = parsed.password = "";
+  const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  return {
+    url: parsed.toString(),
+    init: { ...init, headers: { ...(init.headers as Record<string, string>), authorization } },
+  };
 }

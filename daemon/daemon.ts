@@ -58,6 +58,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const abort = new AbortController();
   let running: Promise<void> | undefined;
   let lastResult: BackupResult | undefined;
+  // Heartbeats and alerts of finished runs, in order. They are not part of the run: an alert
+  // endpoint that hangs (BACKUP_ALERT_TIMEOUT per attempt, with retries) must not make the
+  // scheduler skip the next slot as "a backup is running".
+  let reporting: Promise<void> = Promise.resolve();
 
   const backups = () => listBackups(config.dir, base);
   const lastGood = async () => {
@@ -86,10 +90,16 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       signal: abort.signal,
       afterSuccess,
     })
-      .then(async (result) => {
+      .then((result) => {
         lastResult = result;
         metrics.observe(result);
-        for (const extension of extensions) await extension.afterRun?.(result);
+        reporting = reporting.then(async () => {
+          for (const extension of extensions) {
+            await extension.afterRun?.(result).catch((error: unknown) => {
+              logger.error({ [Field.err]: error }, "after-run report failed");
+            });
+          }
+        });
       })
       .finally(() => {
         running = undefined;
@@ -171,6 +181,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           await running;
         }
       }
+      // Alerts still being delivered get the same grace; an endpoint that hangs is not waited for.
+      await Promise.race([
+        reporting,
+        new Promise((resolve) => setTimeout(resolve, config.graceMs).unref()),
+      ]);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       logger.info({ reason }, "daemon stopped");

@@ -3,6 +3,7 @@
 // makes it unhealthy (503), because the backups may not restore.
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { DrillResult } from "./drill.js";
+import type { Redact } from "./redact.js";
 import type { ReplicaOutcome } from "./replica.js";
 
 interface ReplicaState {
@@ -38,8 +39,20 @@ export class ResilienceStatus {
   private readonly replicas = new Map<string, ReplicaState>();
   private drill: DrillResult | undefined;
   private readonly metrics;
+  private readonly publicName: (label: string) => string;
+  private readonly redact: Redact;
 
-  constructor(registry: Registry, targets: readonly string[] = []) {
+  /**
+   * `publicName` gives the name a target has in /health and /metrics (labels may hold SSH
+   * details); `redact` removes configured secrets from error texts shown there.
+   */
+  constructor(
+    registry: Registry,
+    labels: readonly string[] = [],
+    options: { publicName?: (label: string) => string; redact?: Redact } = {},
+  ) {
+    this.publicName = options.publicName ?? ((label) => label);
+    this.redact = options.redact ?? ((text) => text);
     const prefix = "guardrail_backup_";
     const registers = [registry];
     this.metrics = {
@@ -90,7 +103,7 @@ export class ResilienceStatus {
     };
     this.metrics.drillFailures.inc(0);
     this.metrics.drillSuccess.set(0);
-    for (const target of targets) {
+    for (const target of labels.map(this.publicName)) {
       this.metrics.replicaFailures.inc({ target }, 0);
       this.metrics.replicaCopies.inc({ target }, 0);
       this.metrics.replicaSuccess.set({ target }, 0);
@@ -99,14 +112,14 @@ export class ResilienceStatus {
 
   recordReplicas(outcomes: readonly ReplicaOutcome[]): void {
     for (const outcome of outcomes) {
-      const target = outcome.target;
+      const target = this.publicName(outcome.target);
       const before = this.replicas.get(target);
       const lastSuccess = outcome.ok ? outcome.at : before?.lastSuccess;
       this.replicas.set(target, {
         ok: outcome.ok,
         at: outcome.at,
         lastSuccess,
-        error: outcome.error,
+        error: outcome.error === undefined ? undefined : this.redact(outcome.error),
       });
       this.metrics.replicaUp.set({ target }, outcome.ok ? 1 : 0);
       this.metrics.replicaCopies.inc({ target }, outcome.copied.length);
@@ -142,7 +155,8 @@ export class ResilienceStatus {
       .filter((replica) => !replica.ok)
       .map((replica) => `replica ${replica.target} failed: ${replica.error}`);
     const drill = this.drill;
-    const problems = drill && !drill.ok ? [`the last restore drill failed: ${drill.error}`] : [];
+    const drillError = drill?.error === undefined ? undefined : this.redact(drill.error);
+    const problems = drill && !drill.ok ? [`the last restore drill failed: ${drillError}`] : [];
     return {
       problems,
       degraded,
@@ -153,7 +167,7 @@ export class ResilienceStatus {
             at: drill.at.toISOString(),
             backup: drill.backup,
             restoreSeconds: drill.restoreMs === undefined ? undefined : drill.restoreMs / 1000,
-            error: drill.error,
+            error: drillError,
           }
         : null,
     };

@@ -4,6 +4,7 @@
 import cron from "node-cron";
 import { Registry } from "prom-client";
 import { Field, type Logger } from "../shared/log.js";
+import { AlertStatus } from "./alert-status.js";
 import { Alerts } from "./alerts.js";
 import { isSecretName, type BackupConfig } from "./config.js";
 import { runDrill, type DrillResult } from "./drill.js";
@@ -13,12 +14,15 @@ import { SshTarget } from "./replica-ssh.js";
 import type { ReplicaTarget } from "./replica-target.js";
 import { replicate } from "./replica.js";
 import { createRunRecorder } from "./record.js";
+import { publicTargetNames, redactorFor } from "./redact.js";
 import { ResilienceStatus } from "./resilience-status.js";
 import type { AfterSuccessStep, BackupResult } from "./run-backup.js";
 import type { DaemonExtension } from "./daemon.js";
 
 export interface Resilience {
   status: ResilienceStatus;
+  /** Whether alerts got through, for /health and /metrics. */
+  alertStatus: AlertStatus;
   alerts: Alerts;
   /** Replication, when BACKUP_REPLICA names targets. */
   afterSuccess: AfterSuccessStep[];
@@ -49,11 +53,19 @@ export function createResilience(
       timeoutMs: settings.replica.timeoutMs,
     });
   });
+  const names = publicTargetNames(config);
+  const redact = redactorFor(config);
   const status = new ResilienceStatus(
     registry,
     targets.map((target) => target.label),
+    { publicName: (label) => names.get(label) ?? label, redact },
   );
-  const alerts = new Alerts(settings.alerts, logger.child({ [Field.step]: "alerts" }));
+  const alertStatus = new AlertStatus(registry, redact);
+  const alerts = new Alerts(
+    settings.alerts,
+    logger.child({ [Field.step]: "alerts" }),
+    (kind, ok, problem) => alertStatus.record(kind, ok, problem),
+  );
 
   const replicaStep: AfterSuccessStep = {
     name: "replicate",
@@ -104,6 +116,7 @@ export function createResilience(
 
   return {
     status,
+    alertStatus,
     alerts,
     afterSuccess: targets.length > 0 ? [replicaStep] : [],
     afterRun: async (result) => {
@@ -151,7 +164,12 @@ export function resilienceExtension(
       afterRun: resilience.afterRun,
       health: () => {
         const { problems, degraded, replicas, drill } = resilience.status.health();
-        return { problems, degraded, details: { replicas, drill } };
+        const alerting = resilience.alertStatus.health();
+        return {
+          problems,
+          degraded: [...degraded, ...alerting.degraded],
+          details: { replicas, drill, alerts: alerting.alerts },
+        };
       },
       start: () => {
         const stopSchedule = resilience.scheduleDrills();

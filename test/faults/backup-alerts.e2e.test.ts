@@ -1,0 +1,149 @@
+// Alert endpoints that hang (accept, never answer) or refuse (connection refused, HTTP 500),
+// against the real daemon: backups keep running while an alert waits, each attempt has a
+// deadline, and the failure is logged and shown in /health and /metrics.
+import { rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import {
+  makeWorkspace,
+  seedDatabase,
+  startDaemonProcess,
+  type DaemonProcess,
+  type Workspace,
+} from "../support/backup-env.js";
+import { startHttpRecorder, type HttpRecorder } from "../support/http-recorder.js";
+import { processesUsing } from "../support/processes.js";
+
+let ws: Workspace;
+let http: HttpRecorder;
+let daemon: DaemonProcess | undefined;
+
+beforeEach(async () => {
+  ws = await makeWorkspace();
+  seedDatabase(ws.db, 50);
+  http = await startHttpRecorder();
+});
+afterEach(async () => {
+  if (daemon && daemon.child.exitCode === null) {
+    daemon.child.kill("SIGKILL");
+    await daemon.exited;
+  }
+  daemon = undefined;
+  await http.close();
+  await ws.tmp.cleanup();
+});
+
+/** Waits until `msg` has been logged `n` times (with `extra` fields matching). */
+function nth(d: DaemonProcess, msg: string, n: number, extra: Record<string, unknown> = {}) {
+  const matches = (line: Record<string, unknown>) =>
+    line.msg === msg && Object.entries(extra).every(([key, value]) => line[key] === value);
+  return d.waitForLine((line) => matches(line) && d.lines.filter(matches).length >= n);
+}
+
+/** Stops the daemon with SIGTERM; it must exit 0 and leave no process behind. */
+async function stopCleanly(d: DaemonProcess): Promise<void> {
+  d.child.kill("SIGTERM");
+  expect(await d.exited).toBe(0);
+  expect(processesUsing(ws.tmp.path)).toEqual([]);
+}
+
+/** A port on which nothing listens: connection refused. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe("alert endpoint faults", () => {
+  it("keeps backing up while the heartbeat endpoint hangs, gives each attempt a deadline, and shows the failure", async () => {
+    http.script.push(...Array<"hang">(20).fill("hang"));
+    daemon = await startDaemonProcess({
+      ...ws.env,
+      BACKUP_HEARTBEAT_URL: `${http.url}/ping/check-uuid-5f1c`,
+      BACKUP_ALERT_TIMEOUT: "2s",
+      BACKUP_ALERT_ATTEMPTS: "2",
+      BACKUP_GRACE: "3s",
+    });
+    await nth(daemon, "backup run finished", 1);
+    // The first heartbeat has reached the endpoint, which holds it without answering.
+    await nth(daemon, "alert delivery failed", 1, { kind: "heartbeat" });
+
+    daemon.child.kill("SIGUSR1");
+    await nth(daemon, "backup run finished", 2);
+    const given = await nth(daemon, "alert given up", 1, { kind: "heartbeat" });
+    expect(given.problem).toBe("no answer within 2000 ms");
+    expect(daemon.lines.filter((line) => line.msg === "backup request skipped")).toEqual([]);
+    const attempts = daemon.lines.filter((l) => l.msg === "alert delivery failed");
+    expect(attempts.every((line) => line.problem === "no answer within 2000 ms")).toBe(true);
+
+    const health = await daemon.get("/health");
+    expect(health.status).toBe(200);
+    const body = JSON.parse(health.body) as Record<string, unknown>;
+    expect(body.status).toBe("degraded");
+    expect(body.degraded).toContain(
+      "the last heartbeat alert was not delivered: no answer within 2000 ms (2 attempts)",
+    );
+    expect(body.alerts).toMatchObject({ heartbeat: { ok: false } });
+    const metrics = (await daemon.get("/metrics")).body;
+    expect(metrics).toMatch(/^guardrail_backup_alert_up\{kind="heartbeat"\} 0$/m);
+    expect(metrics).toMatch(/^guardrail_backup_alert_failures_total\{kind="heartbeat"\} [1-9]/m);
+    expect(metrics).toMatch(/^guardrail_backup_runs_total\{outcome="ok"\} 2$/m);
+    expect(`${health.body}${metrics}`).not.toContain("5f1c");
+
+    await stopCleanly(daemon);
+  });
+
+  it("goes on after a refused heartbeat and a notification answered with 500, and recovers when they answer", async () => {
+    const port = await closedPort();
+    http.script.push(500, 500);
+    daemon = await startDaemonProcess({
+      ...ws.env,
+      BACKUP_HEARTBEAT_URL: `http://127.0.0.1:${port}/ping/abc`,
+      BACKUP_NOTIFY_URL: `${http.url}/hook`,
+      BACKUP_ALERT_TIMEOUT: "5s",
+      BACKUP_ALERT_ATTEMPTS: "2",
+    });
+    await nth(daemon, "backup run finished", 1);
+    const refused = await nth(daemon, "alert given up", 1, { kind: "heartbeat" });
+    expect(refused.problem).toMatch(/ECONNREFUSED/);
+
+    // A failed run: the notification gets HTTP 500 twice and is given up, the daemon goes on.
+    rmSync(ws.db);
+    daemon.child.kill("SIGUSR1");
+    await nth(daemon, "backup run failed", 1);
+    const refusedNotify = await nth(daemon, "alert given up", 1, { kind: "notify" });
+    expect(refusedNotify.problem).toBe("HTTP 500");
+    expect(http.requests.filter((r) => r.method === "POST")).toHaveLength(2);
+
+    let body = JSON.parse((await daemon.get("/health")).body) as Record<string, unknown>;
+    expect(body.degraded).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^the last heartbeat alert was not delivered: .*ECONNREFUSED/),
+        "the last notify alert was not delivered: HTTP 500 (2 attempts)",
+      ]),
+    );
+
+    // The endpoint answers again: the next failure's notification gets through.
+    daemon.child.kill("SIGUSR1");
+    await nth(daemon, "backup run failed", 2);
+    await waitFor(() => http.requests.filter((r) => r.method === "POST").length === 3);
+    await waitFor(async () => {
+      const now = JSON.parse((await daemon!.get("/health")).body) as Record<string, unknown>;
+      return (now.alerts as { notify?: { ok: boolean } }).notify?.ok === true;
+    });
+    body = JSON.parse((await daemon.get("/health")).body) as Record<string, unknown>;
+    expect(body.degraded).not.toContainEqual(expect.stringMatching(/notify alert/));
+    const metrics = (await daemon.get("/metrics")).body;
+    expect(metrics).toMatch(/^guardrail_backup_alert_up\{kind="notify"\} 1$/m);
+    expect(metrics).toMatch(/^guardrail_backup_alert_failures_total\{kind="notify"\} 1$/m);
+
+    await stopCleanly(daemon);
+  });
+});
+
+/** Polls `condition` until it holds (the test's own timeout bounds the wait). */
+async function waitFor(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 50));
+}
