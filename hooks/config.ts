@@ -55,6 +55,8 @@ const HookConfigSchema = z.object({
     .trim()
     .refine((dir) => dir.startsWith("/"), { error: "must be an absolute path" })
     .optional(),
+  // Reuse installed dependencies kept read-only under cacheDir (hooks/dep-cache.ts).
+  reuseDependencies: gitBool.default(true),
   progressInterval: seconds.default(10),
   tailLines: z.coerce
     .number({ error: "must be a whole number of lines from 10 to 10000" })

@@ -90,10 +90,7 @@ async function verifyIn(
   };
   const elapsed = () => Date.now() - started;
 
-  const install = await installDependencies(
-    { ...common, command: config.installCommand },
-    config.cacheDir,
-  );
+  const install = await installDependencies({ ...common, command: config.installCommand }, config);
   if (install.step && !install.step.ok) {
     await failIfDiskFull(dirname(workspace.root), `installing the dependencies of ${short}`);
     const kind = failureKind(install.step, install.lockfileOutOfStep ? "lockfile" : "install");
