@@ -19,10 +19,13 @@ const gitBool = z.preprocess(
     })
     .transform((value) => ["true", "yes", "on", "1", ""].includes(value)),
 );
+// At most a day: a push nobody can wait for is a mistake, and longer timers overflow (Node and
+// bun fire a timer of more than 2^31 ms at once, which timed every test run out immediately).
 const seconds = z.coerce
   .number({ error: "must be a whole number of seconds" })
   .int({ error: "must be a whole number of seconds" })
-  .min(1, { error: "must be at least 1 second" });
+  .min(1, { error: "must be at least 1 second" })
+  .max(86_400, { error: "must be at most 86400 seconds (one day)" });
 const command = z.string().trim().min(1, { error: "must not be empty" });
 const names = z
   .array(z.string().trim().min(1))
@@ -40,6 +43,10 @@ const HookConfigSchema = z.object({
     .default(".")
     .refine((dir) => !dir.startsWith("/") && !dir.split("/").includes(".."), {
       error: "must be a path inside the repository, without '..'",
+    })
+    // eslint-disable-next-line no-control-regex -- control characters are what it looks for
+    .refine((dir) => !/[\u0000-\u001f\u007f]/.test(dir), {
+      error: "must not contain control characters such as a newline",
     }),
   passEnv: names.refine((list) => !list.some((name) => FORBIDDEN_ENV.test(name)), {
     error: "may not name GIT_*, GITEA_*, FORGEJO__* or SSH_* variables",

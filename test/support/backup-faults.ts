@@ -120,3 +120,9 @@ export function isStopped(pid: number): boolean {
     return false;
   }
 }
+
+/** Inflates the backup `gzPath` into `to` (a new file) and returns `to`, ready to open. */
+export async function unpackBackup(gzPath: string, to: string): Promise<string> {
+  await digestGzip(gzPath, undefined, to);
+  return to;
+}
