@@ -1,7 +1,7 @@
 // The temp folder's disk filling up while the hook checks a push: a real tmpfs of a few MiB is
 // the TMPDIR of the push. The push is refused with a message that names the full disk and what
 // to do, the repository is unchanged, and no workspace or process is left.
-import { readdirSync, writeFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, writeFileSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -95,6 +95,21 @@ describe("a temp folder whose disk fills up", () => {
     );
   });
 
+  test("before the push starts: refused as a full disk, no half-made workspace left", async () => {
+    await repo.commitFixture("passing");
+    const before = await repoState(repo);
+    fillUp(join(disk.path, "ballast"));
+    const push = await pushWithSmallTmp("nothing");
+
+    expect(push.code).not.toBe(0);
+    expect(push.output).toContain("push refused: the push gate could not check this push");
+    expect(push.output).toMatch(/no space left on device/i);
+    expect(push.output).toContain(`fix: free disk space in ${disk.path}`);
+    expect(await repoState(repo)).toMatchObject({ refs: before.refs, files: before.files });
+    expect(readdirSync(disk.path)).toEqual(["ballast"]);
+    expect(processesUsing(disk.path)).toEqual([]);
+  });
+
   test("once space is free again, the same commit is accepted", async () => {
     await repo.commitFixture("disk-hog");
     expect((await pushWithSmallTmp("test")).code).not.toBe(0);
@@ -104,3 +119,16 @@ describe("a temp folder whose disk fills up", () => {
     expect(readdirSync(disk.path)).toEqual([]);
   });
 });
+
+/** Writes `path` until the disk it is on has no room left. */
+function fillUp(path: string): void {
+  const fd = openSync(path, "w");
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
