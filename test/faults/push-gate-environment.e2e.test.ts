@@ -1,10 +1,13 @@
 // What pushed code sees of the server: exactly the allow-listed environment, a HOME and TMPDIR
 // of its own inside the push's workspace, and nothing of the hook's or Forgejo's variables.
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join, relative } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { createForgejoRepo, type ForgejoRepo } from "../support/forgejo-repo.js";
+import { createForgejoRepo, PROJECT, type ForgejoRepo } from "../support/forgejo-repo.js";
 import { processesUsing } from "../support/processes.js";
+import { pushAsTestUser } from "../support/test-user-push.js";
 
 // Every name the install and test commands may see. The gate sets the first ten; the names of
 // guardrail.passEnv follow; the rest come from the tools in between: the shell sets PWD, the
@@ -100,3 +103,56 @@ describe("the environment of pushed code", () => {
     expect(repo.leftoverWorkspaces()).toEqual([]);
   });
 });
+
+describe("the bubblewrap sandbox of docs/security.md", () => {
+  let server: Server;
+  beforeEach(async () => {
+    server = createServer((_request, response) => response.end("reached"));
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+  });
+  afterEach(() => {
+    server.close();
+  });
+
+  test("hides the server's files and network from tests that see them without it, as an ordinary git user", async () => {
+    const sandbox = join(repo.root, "guardrail-sandbox");
+    writeFileSync(sandbox, documentedSandbox());
+    chmodSync(sandbox, 0o755);
+    const secret = join(repo.root, "app.ini");
+    writeFileSync(secret, "SECRET_KEY = very-secret\n");
+    const env = {
+      SECRET_FILE: secret,
+      REPO_PATH: repo.bare,
+      SERVER_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    };
+    await repo.config("guardrail.passEnv", Object.keys(env).join(" "));
+    await repo.config("guardrail.cacheDir", join(repo.root, "cache"));
+    const sha = await repo.commitFixture("sandboxed");
+
+    // Without the sandbox the test sees all of it: its checks can fail.
+    const bare = await pushAsTestUser(repo, env);
+    for (const seen of ["repository", "rootHome", "secret", "server"]) {
+      expect(bare.output).toMatch(new RegExp(`\\+\\s+"${seen}": true`));
+    }
+    expect(bare.output).toContain(`push refused: tests failed in ${sha.slice(0, 7)}`);
+
+    // (safe.directory: the repository is the test user's now.)
+    await repo.git(
+      ["-c", "safe.directory=*", "config", "guardrail.testCommand", `${sandbox} bun test`],
+      repo.bare,
+    );
+    const boxed = await pushAsTestUser(repo, env);
+    expect(boxed.output).toContain("1 tests passed");
+    expect(boxed.code).toBe(0);
+    expect(repo.leftoverWorkspaces()).toEqual([]);
+    expect(processesUsing(repo.hookTmp)).toEqual([]);
+  });
+});
+
+/** The `guardrail-sandbox` script exactly as docs/security.md gives it. */
+function documentedSandbox(): string {
+  const doc = readFileSync(join(PROJECT, "docs/security.md"), "utf8");
+  const script = /```bash\n(#!\/bin\/bash\n# guardrail-sandbox:[\s\S]*?)```/.exec(doc)?.[1];
+  if (!script) throw new Error("docs/security.md no longer holds the guardrail-sandbox script");
+  return script;
+}

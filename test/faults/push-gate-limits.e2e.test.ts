@@ -1,17 +1,16 @@
 // Pushed code that tries to eat the server: a fork bomb, a CPU hog, a huge file. Each is stopped
 // by its resource limit, the push is refused with a message that names the limit and its key,
 // and nothing is left behind: no process, no workspace, no new ref.
-import { mkdirSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import {
   createForgejoRepo,
-  run,
   type CommandResult,
   type ForgejoRepo,
 } from "../support/forgejo-repo.js";
 import { processesUsing } from "../support/processes.js";
-import { asTestUser, chownToTestUser } from "../support/unprivileged.js";
+import { pushAsTestUser } from "../support/test-user-push.js";
 
 let repo: ForgejoRepo;
 
@@ -38,26 +37,11 @@ async function expectRefusedAndClean(push: CommandResult, sha: string): Promise<
   expect(processesUsing(repo.root)).toEqual([]);
 }
 
-/**
- * Pushes as the unprivileged test user, as a git user would: root is not bound by the process
- * limit. Everything of the repository becomes that user's first.
- */
-function pushAsTestUser(): Promise<CommandResult> {
-  const home = join(repo.root, "home");
-  mkdirSync(home, { recursive: true });
-  chownToTestUser(repo.root);
-  const [command = "", ...args] = asTestUser(["git", "push", "origin", "main"]);
-  return run(command, args, {
-    cwd: repo.work,
-    env: { TMPDIR: repo.hookTmp, HOME: home, XDG_CONFIG_HOME: join(home, ".config") },
-  });
-}
-
 describe("a fork bomb in the tests", () => {
   test("is contained by guardrail.limitProcesses: refused with a message naming it, no process, workspace or ref left", async () => {
     await repo.config("guardrail.limitProcesses", "256");
     const sha = await repo.commitFixture("fork-bomb");
-    const push = await pushAsTestUser();
+    const push = await pushAsTestUser(repo);
 
     // The bomb really ran into the limit. (Then either the test cannot start a process, or bun
     // itself aborts when it cannot start a thread: both end the run.)
