@@ -1,5 +1,6 @@
 // /health: the truth about the backups, for a probe. Unhealthy (503) when there is no verified
 // backup younger than BACKUP_MAX_AGE, or when the last run failed.
+import { describeError } from "../shared/errors.js";
 import type { BackupConfig } from "./config.js";
 import { formatDuration, formatDurationSetting } from "./duration.js";
 import type { BackupResult } from "./run-backup.js";
@@ -26,19 +27,23 @@ export async function judgeHealth(input: {
   now?: Date;
 }): Promise<Health> {
   const now = input.now ?? new Date();
-  const good = await input.lastGood();
-  const ageMs = good ? now.getTime() - good.getTime() : undefined;
   const problems: string[] = [];
+  // A folder that cannot be read (an unmounted volume) is a problem to report, not a crash.
+  const good = await input.lastGood().catch((error: unknown) => {
+    problems.push(`BACKUP_DIR (${input.config.dir}) cannot be read: ${describeError(error)}`);
+    return null;
+  });
+  const ageMs = good ? now.getTime() - good.getTime() : undefined;
 
-  if (ageMs === undefined) problems.push("no verified backup yet");
-  else if (ageMs > input.config.maxAgeMs) {
+  if (good === undefined) problems.push("no verified backup yet");
+  else if (ageMs !== undefined && ageMs > input.config.maxAgeMs) {
     problems.push(
       `the newest verified backup is ${formatDuration(ageMs)} old, older than BACKUP_MAX_AGE (${formatDurationSetting(input.config.maxAgeMs)})`,
     );
   }
   const last = input.lastResult;
   // A failed run stops counting once a newer verified backup exists (say, a manual `once`).
-  const superseded = last !== undefined && good !== undefined && good >= last.startedAt;
+  const superseded = last !== undefined && good != null && good >= last.startedAt;
   if (last?.outcome === "failed" && !superseded) {
     problems.push(`the last backup failed at ${last.failedStep}: ${last.error}`);
   }

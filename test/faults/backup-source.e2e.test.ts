@@ -120,6 +120,8 @@ describe("the source database", () => {
       BACKUP_SCHEDULE: "0 3 * * *",
     });
     children.push(daemon.child);
+    // Answered: the daemon's signal handlers are in place (see backup-folder.e2e.test.ts).
+    expect((await daemon.get("/health")).status).toBe(200);
     for (const suffix of ["", "-wal", "-shm"]) rmSync(`${ws.db}${suffix}`, { force: true });
     daemon.child.kill("SIGUSR1");
     const failed = await daemon.waitForLine((line) => line.msg === "backup run failed");
