@@ -1,6 +1,6 @@
 // The throwaway folder one gated commit is tested in: the exported tree, a private HOME and
 // TMPDIR for the tests, and a `bun` that is this very executable.
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dir } from "tmp-promise";
@@ -66,16 +66,21 @@ async function removeWorkspace(root: string): Promise<void> {
 
 /**
  * Removes workspaces whose owning hook process is gone (killed before its `finally` ran), and
- * stops any process still running in them. Returns how many it removed; never throws.
+ * stops any process still running in them. Only folders of this user are touched: another user
+ * could plant one in a shared /tmp, and swap its folders for symlinks while they are made
+ * removable. Returns how many it removed; never throws.
  */
 export async function sweepStaleWorkspaces(base = tmpdir()): Promise<number> {
   let removed = 0;
   const entries = await readdir(base).catch(() => [] as string[]);
   for (const entry of entries.filter((name) => name.startsWith(PREFIX))) {
     const root = join(base, entry);
-    const owner = Number(await readFile(join(root, OWNER_FILE), "utf8").catch(() => "NaN"));
-    if (Number.isInteger(owner) && isAlive(owner)) continue;
-    if (!Number.isInteger(owner) && !(await isOlderThan(root, 3_600_000))) continue;
+    const info = await lstat(root).catch(() => undefined);
+    if (!info?.isDirectory() || info.uid !== process.getuid?.()) continue;
+    const owner = await readOwner(root);
+    if (owner !== undefined && isAlive(owner)) continue;
+    // No owner yet: its hook may be between making the folder and writing the file.
+    if (owner === undefined && Date.now() - info.mtimeMs < 3_600_000) continue;
     // Its hook was killed before it could stop the tests; they may still be running there.
     await removeWorkspace(root).then(
       () => removed++,
@@ -83,6 +88,12 @@ export async function sweepStaleWorkspaces(base = tmpdir()): Promise<number> {
     );
   }
   return removed;
+}
+
+/** The pid in the workspace's owner file; undefined when missing or not a pid (`0` is not). */
+async function readOwner(root: string): Promise<number | undefined> {
+  const text = await readFile(join(root, OWNER_FILE), "utf8").catch(() => "");
+  return /^[1-9]\d*$/.test(text.trim()) ? Number(text.trim()) : undefined;
 }
 
 // The compiled hook carries a complete bun: with BUN_BE_BUN=1 it behaves as the bun CLI, so
@@ -106,9 +117,4 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-async function isOlderThan(path: string, ms: number): Promise<boolean> {
-  const info = await stat(path).catch(() => undefined);
-  return info !== undefined && Date.now() - info.mtimeMs > ms;
 }
