@@ -33,26 +33,34 @@ describe("a hook that is killed", () => {
     expect(processesUsing(repo.hookTmp)).toEqual([]);
   });
 
-  test("with SIGKILL is refused by git; the next gated push removes its workspace and its tests", async () => {
-    await repo.commitFixture("hanging");
-    const before = await repoState(repo);
-    const pushing = repo.push(["origin", "main"]);
-    process.kill(await waitForTestsRunning(repo), "SIGKILL");
-    const killed = await pushing;
+  test.each([
+    ["the tests", [], /\btest\b/],
+    ["the install", ["sleep 600"], /sleep 600/],
+  ])(
+    "with SIGKILL during %s is refused by git; the next gated push removes what it left",
+    async (_, install, running) => {
+      await repo.config("guardrail.installCommand", install);
+      await repo.commitFixture("hanging");
+      const before = await repoState(repo);
+      const pushing = repo.push(["origin", "main"]);
+      process.kill(await waitForTestsRunning(repo, running), "SIGKILL");
+      const killed = await pushing;
 
-    expect(killed.code).not.toBe(0);
-    expect(killed.output).toContain("pre-receive hook declined");
-    expect(await repoState(repo)).toMatchObject({ refs: before.refs, files: before.files });
-    // What the killed hook could not clean: its workspace, and the tests still running in it.
-    const [left] = repo.leftoverWorkspaces();
-    expect(left).toBeDefined();
-    expect(processesUsing(join(repo.hookTmp, left!)).length).toBeGreaterThan(0);
+      expect(killed.code).not.toBe(0);
+      expect(killed.output).toContain("pre-receive hook declined");
+      expect(await repoState(repo)).toMatchObject({ refs: before.refs, files: before.files });
+      // What the killed hook could not clean: its workspace, and the commands still running in it.
+      const [left] = repo.leftoverWorkspaces();
+      expect(left).toBeDefined();
+      expect(processesUsing(join(repo.hookTmp, left!)).length).toBeGreaterThan(0);
 
-    const sha = await repo.commitFixture("passing", "next push");
-    const next = await repo.push(["origin", "main"]);
-    expect(next.code).toBe(0);
-    expect(await repo.git(["rev-parse", "main"], repo.bare)).toBe(sha);
-    expect(repo.leftoverWorkspaces()).toEqual([]);
-    expect(processesUsing(repo.hookTmp)).toEqual([]);
-  });
+      await repo.config("guardrail.installCommand", []);
+      const sha = await repo.commitFixture("passing", "next push");
+      const next = await repo.push(["origin", "main"]);
+      expect(next.code).toBe(0);
+      expect(await repo.git(["rev-parse", "main"], repo.bare)).toBe(sha);
+      expect(repo.leftoverWorkspaces()).toEqual([]);
+      expect(processesUsing(repo.hookTmp)).toEqual([]);
+    },
+  );
 });

@@ -56,19 +56,36 @@ export function pushAsTestUser(
     });
 }
 
-/** Waits until the hook has made its workspace and its tests run there; returns the hook's pid. */
-export async function waitForTestsRunning(repo: ForgejoRepo, tmp = repo.hookTmp): Promise<number> {
+/**
+ * Waits until the hook has made its workspace and a process whose command line matches
+ * `command` runs in its checkout (the tests by default, not the install before them); returns
+ * the hook's pid.
+ */
+export async function waitForTestsRunning(
+  repo: ForgejoRepo,
+  command = /\btest\b/,
+  tmp = repo.hookTmp,
+): Promise<number> {
   for (let attempt = 0; attempt < 400; attempt++) {
     const workspace = readdirSync(tmp).find((name) => name.startsWith("guardrail-push-"));
     if (workspace) {
       try {
         const pid = Number(readFileSync(join(tmp, workspace, "owner.pid"), "utf8"));
-        if (processesUsing(join(tmp, workspace, "tree")).length > 0) return pid;
+        const running = processesUsing(join(tmp, workspace, "tree")).map(commandLine);
+        if (pid > 0 && running.some((line) => command.test(line))) return pid;
       } catch {
         // Not written yet.
       }
     }
     await new Promise((done) => setTimeout(done, 50));
   }
-  throw new Error("the hook never started testing");
+  throw new Error(`the hook never started ${command}`);
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+  } catch {
+    return "";
+  }
 }
