@@ -13,7 +13,8 @@ import {
   runHookBinary,
   type GateRepo,
 } from "../support/gate-repo.js";
-import { expectGateObeys, stdinArb } from "../support/ref-lines.js";
+import { expectGateObeys } from "../support/gate-oracle.js";
+import { stdinArb } from "../support/ref-lines.js";
 
 // A case costs a start of the ~110 MB binary plus its tests, twice with the in-process run.
 const RUNS = 200;

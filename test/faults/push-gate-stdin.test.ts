@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { parseRefUpdates, type RefUpdate } from "../../hooks/refs.js";
 import { describeError, GuardrailError, InternalError } from "../../shared/errors.js";
 import { createGateRepo, gateInProcess, type GateRepo } from "../support/gate-repo.js";
-import { expectedRefusal, expectGateObeys, stdinArb } from "../support/ref-lines.js";
+import { expectedRefusal, expectGateObeys } from "../support/gate-oracle.js";
+import { stdinArb } from "../support/ref-lines.js";
 
 // Cases whose tests run cost ~50-100 ms each on 2 busy cores; parsing alone costs microseconds.
 const GATE_RUNS = 1500;

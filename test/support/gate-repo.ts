@@ -6,6 +6,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import fc from "fast-check";
 import { runGate } from "../../hooks/gate.js";
 import { describeError } from "../../shared/errors.js";
 
@@ -33,6 +34,7 @@ export interface GateRepo extends GateObjects {
   tested(): string[];
   resetTested(): void;
   remove(): void;
+  [fc.toStringMethod](): string;
 }
 
 const IDENTITY = {
@@ -92,6 +94,8 @@ export function createGateRepo(options: {
   for (const [key, value] of config) git(["config", "--add", key, value]);
 
   return {
+    // Printed in fast-check's counterexamples instead of every field.
+    [fc.toStringMethod]: () => `${options.format} repository ${bare}`,
     root,
     bare,
     tmp,
