@@ -175,8 +175,13 @@ describe("the daemon", () => {
     seedDatabase(ws.db, 10);
     const good = backupAged(60_000);
     writeFileSync(join(ws.dir, `${TEMP_PREFIX}tasks-123.sqlite3`), "half a snapshot");
-    const orphan = manifestNameFor(formatBackupName("tasks", new Date("2026-01-01T03:00:00Z")));
-    writeFileSync(join(ws.dir, orphan), "{}");
+    // A manifest published without its backup (a crash between the two links in publish.ts).
+    const lost = formatBackupName("tasks", new Date("2026-01-01T03:00:00Z"));
+    const orphan = manifestNameFor(lost);
+    const manifest = JSON.parse(
+      readFileSync(join(ws.dir, manifestNameFor(good)), "utf8"),
+    ) as object;
+    writeFileSync(join(ws.dir, orphan), JSON.stringify({ ...manifest, file: lost }));
     writeFileSync(join(ws.dir, "notes.txt"), "not ours");
     daemon = await startDaemonProcess(ws.env);
     const removed = await daemon.waitForLine(
