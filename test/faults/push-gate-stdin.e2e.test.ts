@@ -2,7 +2,7 @@
 // pre-receive hook: working directory the bare repository, GIT_DIR=., the ref lines on stdin.
 // Each case also runs in this process, to prove that the binary reaches the same verdict and
 // tests the same commits as the code the in-process suite checks thousands of times.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -16,10 +16,11 @@ import {
 import { expectGateObeys } from "../support/gate-oracle.js";
 import { stdinArb } from "../support/ref-lines.js";
 
-// A case costs a start of the ~110 MB binary plus its tests, twice with the in-process run.
+// Each case starts the ~110 MB binary, runs its tests, then runs again in-process.
 const RUNS = 200;
 const savedTmpdir = process.env.TMPDIR;
 let repos: GateRepo[] = [];
+let hookBinary = HOOK_BINARY;
 
 beforeAll(() => {
   if (!existsSync(HOOK_BINARY)) throw new Error(`${HOOK_BINARY} is missing: run npm run build`);
@@ -27,6 +28,10 @@ beforeAll(() => {
     createGateRepo({ format: "sha1", allowDelete: false }),
     createGateRepo({ format: "sha256", allowDelete: true }),
   ];
+  // A copy, so that a rebuild of dist/ while this runs cannot swap the binary between cases.
+  hookBinary = join(repos[0]?.root ?? "", "pre-receive");
+  copyFileSync(HOOK_BINARY, hookBinary);
+  chmodSync(hookBinary, 0o755);
 });
 
 afterAll(() => {
@@ -55,7 +60,7 @@ describe("the compiled push gate on random stdin", () => {
       fc.asyncProperty(cases, async ({ repo, stdin }) => {
         const audited = auditVerdicts(repo).length;
         repo.resetTested();
-        const hook = await runHookBinary(repo, HOOK_BINARY, stdin.bytes);
+        const hook = await runHookBinary(repo, hookBinary, stdin.bytes);
         const tested = repo.tested();
 
         // No crash: a verdict, every line said by the gate itself (no stack trace, no panic).
