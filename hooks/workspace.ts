@@ -1,6 +1,6 @@
 // The throwaway folder one gated commit is tested in: the exported tree, a private HOME and
 // TMPDIR for the tests, and a `bun` that is this very executable.
-import { chmod, lstat, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, readdir, readFile, realpath, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { dir } from "tmp-promise";
@@ -32,8 +32,9 @@ const OWNER_FILE = "owner.pid";
  * When it cannot be made (a full disk), what was made is removed before the error is thrown.
  */
 export async function createWorkspace(): Promise<Workspace> {
-  const made = await dir({ prefix: PREFIX });
-  const root = made.path;
+  // tmp-promise gives the real path (resolving a symlinked TMPDIR), as /proc shows working
+  // folders, so processes left in the workspace can be found by it.
+  const root = (await dir({ prefix: PREFIX })).path;
   const workspace: Workspace = {
     root,
     tree: join(root, "tree"),
@@ -60,7 +61,7 @@ export async function createWorkspace(): Promise<Workspace> {
 // marker `runCommand` kills by (`setsid env -i ...`); those still working in the workspace are
 // found by their working folder. One that also left it is out of reach (see docs/security.md).
 async function removeWorkspace(root: string): Promise<void> {
-  killProcessesIn(root);
+  killProcessesIn(await realpath(root).catch(() => root));
   await removeTree(root);
 }
 

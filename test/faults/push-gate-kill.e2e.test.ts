@@ -1,5 +1,6 @@
 // The push gate's own process killed mid-run: git must refuse the push, and whatever the hook
 // could not clean up (its workspace, the tests still running there) goes at the next gated push.
+import { symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createForgejoRepo, type ForgejoRepo } from "../support/forgejo-repo.js";
@@ -34,15 +35,19 @@ describe("a hook that is killed", () => {
   });
 
   test.each([
-    ["the tests", [], /\btest\b/],
-    ["the install", ["sleep 600"], /sleep 600/],
+    ["the tests", [], /\btest\b/, false],
+    ["the install", ["sleep 600"], /sleep 600/, false],
+    ["the tests, with TMPDIR a symlink,", [], /\btest\b/, true],
   ])(
     "with SIGKILL during %s is refused by git; the next gated push removes what it left",
-    async (_, install, running) => {
+    async (_, install, running, linked) => {
       await repo.config("guardrail.installCommand", install);
       await repo.commitFixture("hanging");
       const before = await repoState(repo);
-      const pushing = repo.push(["origin", "main"]);
+      const tmp = join(repo.root, "tmp-link");
+      symlinkSync(repo.hookTmp, tmp);
+      const env = { TMPDIR: linked ? tmp : repo.hookTmp };
+      const pushing = repo.push(["origin", "main"], env);
       process.kill(await waitForTestsRunning(repo, running), "SIGKILL");
       const killed = await pushing;
 
@@ -56,7 +61,7 @@ describe("a hook that is killed", () => {
 
       await repo.config("guardrail.installCommand", []);
       const sha = await repo.commitFixture("passing", "next push");
-      const next = await repo.push(["origin", "main"]);
+      const next = await repo.push(["origin", "main"], env);
       expect(next.code).toBe(0);
       expect(await repo.git(["rev-parse", "main"], repo.bare)).toBe(sha);
       expect(repo.leftoverWorkspaces()).toEqual([]);

@@ -1,7 +1,7 @@
 // Pushed tests that will not stop on their own: they hang, ignore SIGTERM, leave processes
 // behind or flood their output. Each is refused or judged as it should be, and afterwards no
 // process of theirs runs and no workspace is left.
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createForgejoRepo, type ForgejoRepo } from "../support/forgejo-repo.js";
@@ -62,21 +62,32 @@ describe("a test that leaves a grandchild holding stdout open", () => {
 });
 
 describe("a test that leaves processes behind and passes", () => {
-  test("is accepted, and both are killed: one in its group and one that left group and environment", async () => {
-    const pidDir = join(repo.root, "pids");
-    mkdirSync(pidDir);
-    await repo.config("guardrail.passEnv", "ESCAPER_PID_DIR");
-    await repo.commitFixture("escaper");
-    const push = await repo.push(["origin", "main"], { ESCAPER_PID_DIR: pidDir });
+  test.each([
+    ["", false],
+    [", with TMPDIR a symlink", true],
+  ])(
+    "is accepted, and both are killed: one in its group and one that left group and environment%s",
+    async (_, linked) => {
+      const pidDir = join(repo.root, "pids");
+      mkdirSync(pidDir);
+      const tmp = join(repo.root, "tmp-link");
+      symlinkSync(repo.hookTmp, tmp);
+      await repo.config("guardrail.passEnv", "ESCAPER_PID_DIR");
+      await repo.commitFixture("escaper");
+      const push = await repo.push(["origin", "main"], {
+        ESCAPER_PID_DIR: pidDir,
+        TMPDIR: linked ? tmp : repo.hookTmp,
+      });
 
-    expect(push.code).toBe(0);
-    expect(push.output).toMatch(/✓ [0-9a-f]{7} \(main\): 1 tests? passed/);
-    for (const name of ["background.pid", "escaped.pid"]) {
-      const pid = Number(readFileSync(join(pidDir, name), "utf8"));
-      expect(pid, name).toBeGreaterThan(0);
-      expect(isAlive(pid), name).toBe(false);
-    }
-  });
+      expect(push.code).toBe(0);
+      expect(push.output).toMatch(/✓ [0-9a-f]{7} \(main\): 1 tests? passed/);
+      for (const name of ["background.pid", "escaped.pid"]) {
+        const pid = Number(readFileSync(join(pidDir, name), "utf8"));
+        expect(pid, name).toBeGreaterThan(0);
+        expect(isAlive(pid), name).toBe(false);
+      }
+    },
+  );
 });
 
 describe("a test that prints megabytes", () => {

@@ -18,7 +18,7 @@ import { join, resolve } from "node:path";
 export const PROJECT = resolve(import.meta.dirname, "../..");
 // GUARDRAIL_TEST_HOOK: another build of the hook to install, e.g. an older one to prove that a
 // fault test fails without its fix.
-export const HOOK_BINARY = process.env.GUARDRAIL_TEST_HOOK ?? join(PROJECT, "dist/pre-receive");
+export const HOOK_BINARY = process.env.GUARDRAIL_TEST_HOOK || join(PROJECT, "dist/pre-receive");
 const FIXTURES = join(PROJECT, "test/fixtures");
 
 // Forgejo generates hooks/pre-receive as a wrapper that hands the same stdin to every
