@@ -11,7 +11,7 @@ import { expectedRefusal, expectGateObeys } from "../support/gate-oracle.js";
 import { stdinArb } from "../support/ref-lines.js";
 
 // Cases whose tests run cost ~50-100 ms each on 2 busy cores; parsing alone costs microseconds.
-const GATE_RUNS = 1500;
+const GATE_RUNS = 1200;
 const PARSE_RUNS = 5000;
 const savedTmpdir = process.env.TMPDIR;
 let repos: GateRepo[] = [];
