@@ -74,7 +74,7 @@ function headline(verdict: Failure, config: HookConfig): string {
   switch (verdict.kind) {
     case "tests":
       return verdict.counts && verdict.counts.failures > 0
-        ? `${verdict.counts.failures} of ${verdict.counts.tests} tests failed`
+        ? `${verdict.counts.failures} of ${plural(verdict.counts.tests, "test")} failed`
         : `the test command failed (${exitText(verdict)})`;
     case "lockfile":
       return "bun.lock is out of step with package.json";
@@ -114,8 +114,13 @@ function countsText(counts: TestCounts | undefined, passed: boolean): string {
   const ok = counts.tests - counts.failures - counts.skipped;
   const skipped = counts.skipped > 0 ? `, ${counts.skipped} skipped` : "";
   return passed
-    ? `${ok} tests passed${skipped}`
+    ? `${plural(ok, "test")} passed${skipped}`
     : `${ok} passed, ${counts.failures} failed${skipped}`;
+}
+
+/** "1 test", "2 tests". */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 function exitText(verdict: Failure): string {

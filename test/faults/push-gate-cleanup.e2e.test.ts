@@ -32,7 +32,7 @@ afterEach(() => {
 
 /** What must hold after any push of the vandal fixture, whoever ran it. */
 function expectCleanedUpOnlyInside(push: CommandResult, owner: number): void {
-  expect(push.output).toMatch(/✓ [0-9a-f]{7} \(main\): 1 tests? passed/);
+  expect(push.output).toMatch(/✓ [0-9a-f]{7} \(main\): 1 test passed/);
   expect(push.code).toBe(0);
   expect(push.output).not.toContain("could not remove");
   expect(repo.leftoverWorkspaces()).toEqual([]);

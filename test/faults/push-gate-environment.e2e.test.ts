@@ -142,7 +142,7 @@ describe("the bubblewrap sandbox of docs/security.md", () => {
       repo.bare,
     );
     const boxed = await pushAsTestUser(repo, env);
-    expect(boxed.output).toContain("1 tests passed");
+    expect(boxed.output).toContain("1 test passed");
     expect(boxed.code).toBe(0);
     expect(repo.leftoverWorkspaces()).toEqual([]);
     expect(processesUsing(repo.hookTmp)).toEqual([]);

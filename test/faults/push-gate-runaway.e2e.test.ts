@@ -80,7 +80,7 @@ describe("a test that leaves processes behind and passes", () => {
       });
 
       expect(push.code).toBe(0);
-      expect(push.output).toMatch(/✓ [0-9a-f]{7} \(main\): 1 tests? passed/);
+      expect(push.output).toMatch(/✓ [0-9a-f]{7} \(main\): 1 test passed/);
       for (const name of ["background.pid", "escaped.pid"]) {
         const pid = Number(readFileSync(join(pidDir, name), "utf8"));
         expect(pid, name).toBeGreaterThan(0);
