@@ -155,13 +155,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       response.end();
     });
   });
-  await listen(server, config.port);
-  const port = (server.address() as AddressInfo).port;
-  logger.info(
-    { port, schedule: config.schedule, timeZone: config.timeZone, [Field.db]: config.db },
-    "daemon started",
-  );
-
+  let extensionStops: (void | (() => void))[] = [];
   let resolveStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
   let stopping: Promise<void> | undefined;
@@ -194,15 +188,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return stopping;
   };
 
+  // Before anything can be asked of the daemon: a SIGUSR1 that reached Node's default handler
+  // would open the inspector instead of starting a backup.
   if (options.signals !== false) {
     process.once("SIGTERM", () => void stop("SIGTERM"));
     process.once("SIGINT", () => void stop("SIGINT"));
     process.on("SIGUSR1", () => void backupNow("SIGUSR1"));
   }
+  await listen(server, config.port);
+  const port = (server.address() as AddressInfo).port;
   const removed = await removeLeftoversIfIdle(config.dir);
   if (removed.length > 0) logger.warn({ files: removed }, "leftovers of an earlier run removed");
   void scheduler.start();
-  const extensionStops = extensions.map((extension) => extension.start?.());
+  extensionStops = extensions.map((extension) => extension.start?.());
+  logger.info(
+    { port, schedule: config.schedule, timeZone: config.timeZone, [Field.db]: config.db },
+    "daemon started",
+  );
   return { port, stopped, stop, backupNow };
 }
 
