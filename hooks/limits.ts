@@ -33,6 +33,10 @@ const DEFAULT_FILE_SIZE_BYTES = 2 ** 30;
 // is stopped at half of guardrail.timeout's default on a server shared with Forgejo.
 const DEFAULT_CPU_SECONDS = 300;
 
+// TODO(memory-limit): no memory limit. RLIMIT_AS counts address space that bun reserves but
+// does not use, so a value safe for every app is hard to pick; a cgroup (systemd-run, a
+// container) bounds memory properly (docs/security.md).
+
 /** Seconds between SIGXCPU (soft limit, a clear signal) and SIGKILL (hard limit). */
 export const CPU_GRACE_SECONDS = 5;
 
