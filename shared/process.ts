@@ -30,6 +30,8 @@ export interface RunResult {
 const MARKER = "GUARDRAIL_RUN_ID";
 const MAX_LINE = 4096;
 const DRAIN_MS = 250;
+/** Most /proc scans for the processes of a run before they are killed (see killTree). */
+const MAX_SCANS = 50;
 
 /**
  * Runs `command` to completion or to its deadline. When the command's main process ends, every
@@ -111,7 +113,25 @@ export function runCommand(options: RunOptions): Promise<RunResult> {
 /** Sends `signal` to the process group of `pid` and to every process carrying the run marker. */
 function killTree(pid: number | undefined, runId: string, signal: NodeJS.Signals): void {
   if (pid !== undefined) trySignal(-pid, signal);
-  for (const other of processesWithMarker(runId)) trySignal(other, signal);
+  if (signal !== "SIGKILL") {
+    for (const other of processesWithMarker(runId)) trySignal(other, signal);
+    return;
+  }
+  // One scan of /proc misses the children a process forks between the scan and its kill, and
+  // those would outlive the run. So stop what each scan finds (a stopped process cannot fork),
+  // scan again until nothing new turns up, then kill them all.
+  const stopped = new Set<number>();
+  for (let scan = 0; scan < MAX_SCANS; scan++) {
+    const fresh = processesWithMarker(runId).filter((other) => !stopped.has(other));
+    if (fresh.length === 0) break;
+    for (const other of fresh) {
+      trySignal(other, "SIGSTOP");
+      stopped.add(other);
+    }
+  }
+  for (const other of stopped) trySignal(other, "SIGKILL");
+  // Past MAX_SCANS (a fork bomb outrunning the scans), whatever is still left gets killed too.
+  for (const other of processesWithMarker(runId)) trySignal(other, "SIGKILL");
 }
 
 function trySignal(pid: number, signal: NodeJS.Signals): void {
