@@ -2,7 +2,7 @@
 // key must change whenever `bun install` could produce a different node_modules.
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { lstat, readFile } from "node:fs/promises";
 import { join } from "node:path";
 
 export type ReusePlan = { key: string; reason?: undefined } | { key?: undefined; reason: string };
@@ -49,6 +49,13 @@ export async function planDependencyReuse(
   }
   const lockName = ["bun.lock", "bun.lockb"].find((name) => existsSync(join(projectDir, name)));
   if (!lockName) return { reason: "there is no bun.lock" };
+
+  // The hook reads these itself, before any limit or timeout applies: a symlink in the commit
+  // could point it at /dev/zero (gigabytes of memory) or a file of the server's.
+  for (const name of ["package.json", lockName, ...INSTALL_SETTINGS]) {
+    const info = await lstat(join(projectDir, name)).catch(() => undefined);
+    if (info && !info.isFile()) return { reason: `${name} is not a regular file (a symlink?)` };
+  }
 
   const [pkgText, lock, ...settings] = await Promise.all([
     readFile(join(projectDir, "package.json"), "utf8"),

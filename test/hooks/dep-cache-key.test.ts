@@ -1,5 +1,5 @@
 // Which commits may reuse installed dependencies, and when the key must change.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -52,6 +52,27 @@ describe("no reuse, and the install runs as usual", () => {
   test("when the install command does more than bun install", async () => {
     expect(await reasonOf("bun install && bun run build")).toMatch(/installCommand/);
     expect(await reasonOf("npm ci")).toMatch(/installCommand/);
+  });
+
+  test("when the lockfile, package.json or an install setting is a symlink or a folder, without reading it", async () => {
+    // /dev/zero never ends: read, it would take gigabytes before any limit applies.
+    rmSync(join(dir, "bun.lock"));
+    symlinkSync("/dev/zero", join(dir, "bun.lock"));
+    expect(await reasonOf()).toBe("bun.lock is not a regular file (a symlink?)");
+
+    rmSync(join(dir, "bun.lock"));
+    project({ dependencies: { "left-pad": "1.3.0" } });
+    symlinkSync("/dev/zero", join(dir, "bunfig.toml"));
+    expect(await reasonOf()).toBe("bunfig.toml is not a regular file (a symlink?)");
+
+    rmSync(join(dir, "bunfig.toml"));
+    mkdirSync(join(dir, ".npmrc"));
+    expect(await reasonOf()).toBe(".npmrc is not a regular file (a symlink?)");
+
+    rmSync(join(dir, ".npmrc"), { recursive: true });
+    rmSync(join(dir, "package.json"));
+    symlinkSync("/etc/passwd", join(dir, "package.json"));
+    expect(await reasonOf()).toBe("package.json is not a regular file (a symlink?)");
   });
 
   test("when there is no lockfile", async () => {
