@@ -5,31 +5,30 @@ import { closeSync, openSync, readdirSync, writeFileSync, writeSync } from "node
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { createForgejoRepo, type ForgejoRepo } from "../support/forgejo-repo.js";
 import { repoState, type RepoState } from "../support/gate-faults.js";
 import { processesUsing } from "../support/processes.js";
 import { mountSmallDisk, type SmallDisk } from "../support/small-disk.js";
+import { useForgejoRepo } from "../support/use-forgejo-repo.js";
+
+const repo = useForgejoRepo();
 
 const DISK_KIB = 4096;
 
-let repo: ForgejoRepo;
 let disk: SmallDisk;
 
 beforeEach(async () => {
-  repo = await createForgejoRepo();
-  disk = mountSmallDisk(join(repo.root, "small-tmp"), DISK_KIB, "1777");
+  disk = mountSmallDisk(join(repo().root, "small-tmp"), DISK_KIB, "1777");
   // bun's caches stay off the small disk, as they would be in production (the git user's home).
-  await repo.config("guardrail.cacheDir", join(repo.root, "cache"));
-  await repo.config("guardrail.passEnv", "FILL_DURING");
+  await repo().config("guardrail.cacheDir", join(repo().root, "cache"));
+  await repo().config("guardrail.passEnv", "FILL_DURING");
 });
 
 afterEach(() => {
   disk.release();
-  repo.remove();
 });
 
 function pushWithSmallTmp(fillDuring: string) {
-  return repo.push(["origin", "main"], { TMPDIR: disk.path, FILL_DURING: fillDuring });
+  return repo().push(["origin", "main"], { TMPDIR: disk.path, FILL_DURING: fillDuring });
 }
 
 /** What every disk-full refusal must show, whatever step the disk filled up in. */
@@ -50,17 +49,17 @@ async function expectRefusedForFullDisk(
   // Not blamed on the tests or the install.
   expect(push.output).not.toMatch(/tests failed in|install failed for/);
 
-  expect(await repoState(repo)).toMatchObject({ refs: before.refs, files: before.files });
-  expect(repo.audit().at(-1)).toMatchObject({ verdict: "refused", mode: "error" });
-  expect(repo.audit().at(-1)?.error).toContain("no space left on device");
+  expect(await repoState(repo())).toMatchObject({ refs: before.refs, files: before.files });
+  expect(repo().audit().at(-1)).toMatchObject({ verdict: "refused", mode: "error" });
+  expect(repo().audit().at(-1)?.error).toContain("no space left on device");
   expect(readdirSync(disk.path)).toEqual([]);
   expect(processesUsing(disk.path)).toEqual([]);
 }
 
 describe("a temp folder whose disk fills up", () => {
   test("during the install: refused as a full disk, repository unchanged, nothing left", async () => {
-    const sha = await repo.commitFixture("disk-hog");
-    const before = await repoState(repo);
+    const sha = await repo().commitFixture("disk-hog");
+    const before = await repoState(repo());
     const push = await pushWithSmallTmp("install");
     await expectRefusedForFullDisk(
       push,
@@ -70,8 +69,8 @@ describe("a temp folder whose disk fills up", () => {
   });
 
   test("during the tests: refused as a full disk, repository unchanged, nothing left", async () => {
-    const sha = await repo.commitFixture("disk-hog");
-    const before = await repoState(repo);
+    const sha = await repo().commitFixture("disk-hog");
+    const before = await repoState(repo());
     const push = await pushWithSmallTmp("test");
     await expectRefusedForFullDisk(
       push,
@@ -81,12 +80,12 @@ describe("a temp folder whose disk fills up", () => {
   });
 
   test("while the commit's files are exported: refused as a full disk, nothing left", async () => {
-    await repo.commitFixture("passing");
-    writeFileSync(join(repo.work, "big.bin"), randomBytes((DISK_KIB + 512) * 1024));
-    await repo.git(["add", "big.bin"]);
-    await repo.git(["commit", "-q", "-m", "a file bigger than the temp disk"]);
-    const sha = await repo.git(["rev-parse", "HEAD"]);
-    const before = await repoState(repo);
+    await repo().commitFixture("passing");
+    writeFileSync(join(repo().work, "big.bin"), randomBytes((DISK_KIB + 512) * 1024));
+    await repo().git(["add", "big.bin"]);
+    await repo().git(["commit", "-q", "-m", "a file bigger than the temp disk"]);
+    const sha = await repo().git(["rev-parse", "HEAD"]);
+    const before = await repoState(repo());
     const push = await pushWithSmallTmp("nothing");
     await expectRefusedForFullDisk(
       push,
@@ -96,8 +95,8 @@ describe("a temp folder whose disk fills up", () => {
   });
 
   test("before the push starts: refused as a full disk, no half-made workspace left", async () => {
-    await repo.commitFixture("passing");
-    const before = await repoState(repo);
+    await repo().commitFixture("passing");
+    const before = await repoState(repo());
     fillUp(join(disk.path, "ballast"));
     const push = await pushWithSmallTmp("nothing");
 
@@ -105,13 +104,13 @@ describe("a temp folder whose disk fills up", () => {
     expect(push.output).toContain("push refused: the push gate could not check this push");
     expect(push.output).toMatch(/no space left on device/i);
     expect(push.output).toContain(`fix: free disk space in ${disk.path}`);
-    expect(await repoState(repo)).toMatchObject({ refs: before.refs, files: before.files });
+    expect(await repoState(repo())).toMatchObject({ refs: before.refs, files: before.files });
     expect(readdirSync(disk.path)).toEqual(["ballast"]);
     expect(processesUsing(disk.path)).toEqual([]);
   });
 
   test("once space is free again, the same commit is accepted", async () => {
-    await repo.commitFixture("disk-hog");
+    await repo().commitFixture("disk-hog");
     expect((await pushWithSmallTmp("test")).code).not.toBe(0);
     const push = await pushWithSmallTmp("nothing");
     expect(push.output).toMatch(/✓ [0-9a-f]{7} \(main\): 1 test passed/);

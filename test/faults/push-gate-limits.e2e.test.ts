@@ -3,26 +3,18 @@
 // and nothing is left behind: no process, no workspace, no new ref.
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import {
-  createForgejoRepo,
-  type CommandResult,
-  type ForgejoRepo,
-} from "../support/forgejo-repo.js";
+import { beforeEach, describe, expect, test } from "vitest";
+import { type CommandResult } from "../support/forgejo-repo.js";
 import { processesUsing } from "../support/processes.js";
 import { pushAsTestUser } from "../support/test-user-push.js";
+import { useForgejoRepo } from "../support/use-forgejo-repo.js";
 
-let repo: ForgejoRepo;
+const repo = useForgejoRepo();
 
 beforeEach(async () => {
-  repo = await createForgejoRepo();
-  await repo.config("guardrail.cacheDir", join(repo.root, "cache"));
+  await repo().config("guardrail.cacheDir", join(repo().root, "cache"));
   // Far beyond what any case needs: a case stopped by guardrail.timeout would fail its checks.
-  await repo.config("guardrail.timeout", "120");
-});
-
-afterEach(() => {
-  repo.remove();
+  await repo().config("guardrail.timeout", "120");
 });
 
 /** Checks what every case promises besides its own message. */
@@ -30,18 +22,18 @@ async function expectRefusedAndClean(push: CommandResult, sha: string): Promise<
   expect(push.code).not.toBe(0);
   expect(push.output).toContain(`push refused: tests failed in ${sha.slice(0, 7)}`);
   expect(push.output).not.toContain("guardrail.timeout");
-  expect(repo.audit().at(-1)?.tested[0]).toMatchObject({ ok: false, failure: "tests" });
+  expect(repo().audit().at(-1)?.tested[0]).toMatchObject({ ok: false, failure: "tests" });
   // (safe.directory: after pushAsTestUser, root reads a repository it does not own.)
-  expect(await repo.git(["-c", "safe.directory=*", "for-each-ref"], repo.bare)).toBe("");
-  expect(repo.leftoverWorkspaces()).toEqual([]);
-  expect(processesUsing(repo.root)).toEqual([]);
+  expect(await repo().git(["-c", "safe.directory=*", "for-each-ref"], repo().bare)).toBe("");
+  expect(repo().leftoverWorkspaces()).toEqual([]);
+  expect(processesUsing(repo().root)).toEqual([]);
 }
 
 describe("a fork bomb in the tests", () => {
   test("is contained by guardrail.limitProcesses: refused with a message naming it, no process, workspace or ref left", async () => {
-    await repo.config("guardrail.limitProcesses", "256");
-    const sha = await repo.commitFixture("fork-bomb");
-    const push = await pushAsTestUser(repo);
+    await repo().config("guardrail.limitProcesses", "256");
+    const sha = await repo().commitFixture("fork-bomb");
+    const push = await pushAsTestUser(repo());
 
     // The bomb really ran into the limit. (Then either the test cannot start a process, or bun
     // itself aborts when it cannot start a thread: both end the run.)
@@ -55,9 +47,9 @@ describe("a fork bomb in the tests", () => {
 
 describe("a test that burns CPU", () => {
   test("is stopped by guardrail.limitCpuTime: refused with a message naming it, nothing left", async () => {
-    await repo.config("guardrail.limitCpuTime", "2");
-    const sha = await repo.commitFixture("cpu-hog");
-    const push = await repo.push(["origin", "main"]);
+    await repo().config("guardrail.limitCpuTime", "2");
+    const sha = await repo().commitFixture("cpu-hog");
+    const push = await repo().push(["origin", "main"]);
 
     expect(push.output).toMatch(/the test command failed \((exit 152|killed by SIGXCPU)\)/);
     expect(push.output).toContain(
@@ -69,11 +61,11 @@ describe("a test that burns CPU", () => {
 
 describe("a test that writes a huge file", () => {
   test("is stopped at guardrail.limitFileSize: the file ends at the limit, the push is refused naming it, nothing left", async () => {
-    const huge = join(repo.root, "huge.bin");
-    await repo.config("guardrail.limitFileSize", "8m");
-    await repo.config("guardrail.passEnv", "HUGE_FILE");
-    const sha = await repo.commitFixture("huge-file");
-    const push = await repo.push(["origin", "main"], { HUGE_FILE: huge });
+    const huge = join(repo().root, "huge.bin");
+    await repo().config("guardrail.limitFileSize", "8m");
+    await repo().config("guardrail.passEnv", "HUGE_FILE");
+    const sha = await repo().commitFixture("huge-file");
+    const push = await repo().push(["origin", "main"], { HUGE_FILE: huge });
 
     // The test meant to write 64 MiB.
     expect(statSync(huge).size).toBe(8 * 2 ** 20);

@@ -3,56 +3,46 @@
 // process of theirs runs and no workspace is left.
 import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { createForgejoRepo, type ForgejoRepo } from "../support/forgejo-repo.js";
-import { isAlive, processesUsing } from "../support/processes.js";
+import { describe, expect, test } from "vitest";
+import { isAlive } from "../support/processes.js";
+import { useForgejoRepo } from "../support/use-forgejo-repo.js";
 
-let repo: ForgejoRepo;
-
-beforeEach(async () => {
-  repo = await createForgejoRepo();
-});
-
-afterEach(() => {
-  expect(repo.leftoverWorkspaces()).toEqual([]);
-  expect(processesUsing(repo.hookTmp)).toEqual([]);
-  repo.remove();
-});
+const repo = useForgejoRepo();
 
 describe("a test run that never ends", () => {
   test("is killed at guardrail.timeout, refused with a timeout message, with progress lines", async () => {
-    await repo.config("guardrail.timeout", "4");
-    await repo.config("guardrail.progressInterval", "1");
-    const sha = await repo.commitFixture("hanging");
-    const push = await repo.push(["origin", "main"]);
+    await repo().config("guardrail.timeout", "4");
+    await repo().config("guardrail.progressInterval", "1");
+    const sha = await repo().commitFixture("hanging");
+    const push = await repo().push(["origin", "main"]);
 
     expect(push.code).not.toBe(0);
     expect(push.output).toMatch(new RegExp(`still testing ${sha.slice(0, 7)}… \\d+s`));
     expect(push.output).toContain("did not finish within 4s (guardrail.timeout)");
     expect(push.output).toContain(`push refused: tests timed out for ${sha.slice(0, 7)}`);
-    expect(repo.audit()[0]?.tested[0]).toMatchObject({ ok: false, failure: "timeout" });
+    expect(repo().audit()[0]?.tested[0]).toMatchObject({ ok: false, failure: "timeout" });
   });
 
   test("that ignores SIGTERM is killed after the grace period and refused as timed out", async () => {
-    await repo.config("guardrail.timeout", "3");
-    const sha = await repo.commitFixture("stubborn");
-    const push = await repo.push(["origin", "main"]);
+    await repo().config("guardrail.timeout", "3");
+    const sha = await repo().commitFixture("stubborn");
+    const push = await repo().push(["origin", "main"]);
 
     expect(push.code).not.toBe(0);
     // Both the test and its shell saw the SIGTERM and carried on; SIGKILL ended them.
     expect(push.output).toContain("SIGTERM ignored");
     expect(push.output).toContain("shell ignored SIGTERM");
     expect(push.output).toContain(`push refused: tests timed out for ${sha.slice(0, 7)}`);
-    expect(await repo.git(["for-each-ref"], repo.bare)).toBe("");
+    expect(await repo().git(["for-each-ref"], repo().bare)).toBe("");
   });
 });
 
 describe("a test that leaves a grandchild holding stdout open", () => {
   test("does not make the hook wait, and the grandchild is killed", async () => {
-    const pidFile = join(repo.root, "orphan.pid");
-    await repo.config("guardrail.passEnv", "ORPHAN_PID_FILE");
-    await repo.commitFixture("orphan");
-    const push = await repo.push(["origin", "main"], { ORPHAN_PID_FILE: pidFile });
+    const pidFile = join(repo().root, "orphan.pid");
+    await repo().config("guardrail.passEnv", "ORPHAN_PID_FILE");
+    await repo().commitFixture("orphan");
+    const push = await repo().push(["origin", "main"], { ORPHAN_PID_FILE: pidFile });
 
     expect(push.code).toBe(0);
     const orphan = Number(readFileSync(pidFile, "utf8"));
@@ -68,15 +58,15 @@ describe("a test that leaves processes behind and passes", () => {
   ])(
     "is accepted, and both are killed: one in its group and one that left group and environment%s",
     async (_, linked) => {
-      const pidDir = join(repo.root, "pids");
+      const pidDir = join(repo().root, "pids");
       mkdirSync(pidDir);
-      const tmp = join(repo.root, "tmp-link");
-      symlinkSync(repo.hookTmp, tmp);
-      await repo.config("guardrail.passEnv", "ESCAPER_PID_DIR");
-      await repo.commitFixture("escaper");
-      const push = await repo.push(["origin", "main"], {
+      const tmp = join(repo().root, "tmp-link");
+      symlinkSync(repo().hookTmp, tmp);
+      await repo().config("guardrail.passEnv", "ESCAPER_PID_DIR");
+      await repo().commitFixture("escaper");
+      const push = await repo().push(["origin", "main"], {
         ESCAPER_PID_DIR: pidDir,
-        TMPDIR: linked ? tmp : repo.hookTmp,
+        TMPDIR: linked ? tmp : repo().hookTmp,
       });
 
       expect(push.code).toBe(0);
@@ -92,8 +82,8 @@ describe("a test that leaves processes behind and passes", () => {
 
 describe("a test that prints megabytes", () => {
   test("is reported with a bounded tail of its output", async () => {
-    await repo.commitFixture("noisy");
-    const push = await repo.push(["origin", "main"]);
+    await repo().commitFixture("noisy");
+    const push = await repo().push(["origin", "main"]);
     const lines = push.output.split("\n");
 
     expect(push.code).not.toBe(0);

@@ -1,26 +1,15 @@
 // The push gate against pushed code that is wrong rather than hostile: a stale lockfile, a tool
 // the server lacks. Faults and abuse (hangs, orphans, floods, a killed hook, pushes at once, the
 // environment pushed code sees, resource limits) are in test/faults/push-gate-*.e2e.test.ts.
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { createForgejoRepo, type ForgejoRepo } from "../support/forgejo-repo.js";
-import { processesUsing } from "../support/processes.js";
+import { describe, expect, test } from "vitest";
+import { useForgejoRepo } from "../support/use-forgejo-repo.js";
 
-let repo: ForgejoRepo;
-
-beforeEach(async () => {
-  repo = await createForgejoRepo();
-});
-
-afterEach(() => {
-  expect(repo.leftoverWorkspaces()).toEqual([]);
-  expect(processesUsing(repo.hookTmp)).toEqual([]);
-  repo.remove();
-});
+const repo = useForgejoRepo();
 
 describe("a lockfile out of step with package.json", () => {
   test("is refused with a message that says so and how to fix it", async () => {
-    const sha = await repo.commitFixture("lockfile-stale");
-    const push = await repo.push(["origin", "main"]);
+    const sha = await repo().commitFixture("lockfile-stale");
+    const push = await repo().push(["origin", "main"]);
 
     expect(push.code).not.toBe(0);
     expect(push.output).toContain("bun.lock is out of step with package.json");
@@ -31,9 +20,9 @@ describe("a lockfile out of step with package.json", () => {
 
 describe("a missing tool on the server", () => {
   test("refuses the push and shows the shell's complaint", async () => {
-    await repo.config("guardrail.installCommand", "pnpm install --frozen-lockfile");
-    const sha = await repo.commitFixture("passing");
-    const push = await repo.push(["origin", "main"]);
+    await repo().config("guardrail.installCommand", "pnpm install --frozen-lockfile");
+    const sha = await repo().commitFixture("passing");
+    const push = await repo().push(["origin", "main"]);
 
     expect(push.code).not.toBe(0);
     expect(push.output).toContain("installing dependencies failed (exit 127)");
