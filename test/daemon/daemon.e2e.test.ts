@@ -1,77 +1,62 @@
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   formatBackupName,
   manifestNameFor,
   TEMP_PREFIX,
   type Manifest,
 } from "../../daemon/manifest.js";
-import {
-  CLI,
-  makeWorkspace,
-  runCli,
-  seedDatabase,
-  startDaemonProcess,
-  type DaemonProcess,
-  type Workspace,
-} from "../support/backup-env.js";
+import { CLI, runCli, seedDatabase } from "../support/backup-env.js";
+import { useBackupEnv } from "../support/use-backup-env.js";
 
-let ws: Workspace;
-let daemon: DaemonProcess | undefined;
+const backup = useBackupEnv();
+
 beforeAll(() => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
 });
-beforeEach(async () => {
-  ws = await makeWorkspace();
-});
-afterEach(async () => {
-  if (daemon && daemon.child.exitCode === null) {
-    daemon.child.kill("SIGKILL");
-    await daemon.exited;
-  }
-  daemon = undefined;
-  await ws.tmp.cleanup();
-});
 
 const backups = () =>
-  readdirSync(ws.dir).filter(
+  readdirSync(backup.ws.dir).filter(
     (file) => file.endsWith(".sqlite3.gz") && !file.startsWith(TEMP_PREFIX),
   );
 
 /** Takes a real backup with the CLI, then makes it look `ageMs` old (name and manifest). */
 function backupAged(ageMs: number): string {
-  expect(runCli(["once"], ws.env).status).toBe(0);
+  expect(runCli(["once"], backup.ws.env).status).toBe(0);
   const file = backups()[0]!;
   const time = new Date(Date.now() - ageMs);
   const aged = formatBackupName("tasks", time);
   const manifest = JSON.parse(
-    readFileSync(join(ws.dir, manifestNameFor(file)), "utf8"),
+    readFileSync(join(backup.ws.dir, manifestNameFor(file)), "utf8"),
   ) as Manifest;
   writeFileSync(
-    join(ws.dir, manifestNameFor(file)),
+    join(backup.ws.dir, manifestNameFor(file)),
     JSON.stringify({ ...manifest, file: aged, createdAt: time.toISOString() }),
   );
-  renameSync(join(ws.dir, manifestNameFor(file)), join(ws.dir, manifestNameFor(aged)));
-  renameSync(join(ws.dir, file), join(ws.dir, aged));
+  renameSync(
+    join(backup.ws.dir, manifestNameFor(file)),
+    join(backup.ws.dir, manifestNameFor(aged)),
+  );
+  renameSync(join(backup.ws.dir, file), join(backup.ws.dir, aged));
   return aged;
 }
 
 /** Asks /health until it answers `status`; fails if the daemon exits first. */
 async function healthBecomes(status: number): Promise<Record<string, unknown>> {
   for (;;) {
-    const response = await daemon!.get("/health");
+    const response = await backup.daemon.get("/health");
     if (response.status === status) return JSON.parse(response.body) as Record<string, unknown>;
-    if (daemon!.child.exitCode !== null) throw new Error("daemon exited");
+    if (backup.daemon.child.exitCode !== null) throw new Error("daemon exited");
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 
 describe("the daemon", () => {
   it("reports healthy with a fresh backup, serves metrics, and turns 503 when a backup fails", async () => {
-    seedDatabase(ws.db, 200);
+    seedDatabase(backup.ws.db, 200);
     backupAged(60_000);
-    daemon = await startDaemonProcess(ws.env);
+    const daemon = await backup.startDaemon(backup.ws.env);
 
     const healthy = await daemon.get("/health");
     expect(healthy.status).toBe(200);
@@ -85,7 +70,7 @@ describe("the daemon", () => {
     expect(metrics.body).toMatch(/^guardrail_backup_failures_total 0$/m);
 
     // The database goes bad; SIGUSR1 asks for a backup now.
-    writeFileSync(ws.db, "not a database ".repeat(1000));
+    writeFileSync(backup.ws.db, "not a database ".repeat(1000));
     daemon.child.kill("SIGUSR1");
     const unhealthy = await healthBecomes(503);
     expect(unhealthy.healthy).toBe(false);
@@ -98,9 +83,9 @@ describe("the daemon", () => {
   });
 
   it("answers 405 to methods other than GET and HEAD on /health and /metrics", async () => {
-    seedDatabase(ws.db, 10);
+    seedDatabase(backup.ws.db, 10);
     backupAged(60_000);
-    daemon = await startDaemonProcess({ ...ws.env, BACKUP_SCHEDULE: "0 3 1 1 *" });
+    const daemon = await backup.startDaemon({ ...backup.ws.env, BACKUP_SCHEDULE: "0 3 1 1 *" });
     for (const path of ["/health", "/metrics"]) {
       const url = `http://127.0.0.1:${daemon.port}${path}`;
       for (const method of ["POST", "PUT", "DELETE"]) {
@@ -113,11 +98,11 @@ describe("the daemon", () => {
   });
 
   it("reports 503 when the newest backup is older than BACKUP_MAX_AGE", async () => {
-    seedDatabase(ws.db, 10);
+    seedDatabase(backup.ws.db, 10);
     backupAged(2 * 3_600_000);
     // A yearly schedule: the old backup still covers the last slot, so nothing catches up.
-    daemon = await startDaemonProcess({
-      ...ws.env,
+    const daemon = await backup.startDaemon({
+      ...backup.ws.env,
       BACKUP_SCHEDULE: "0 3 1 1 *",
       BACKUP_MAX_AGE: "1h",
     });
@@ -133,8 +118,8 @@ describe("the daemon", () => {
   });
 
   it("runs at nice 10 or lower priority, so the app's writers come first", async () => {
-    seedDatabase(ws.db, 10);
-    daemon = await startDaemonProcess(ws.env);
+    seedDatabase(backup.ws.db, 10);
+    const daemon = await backup.startDaemon(backup.ws.env);
     await daemon.waitForLine((line) => String(line.msg).startsWith("backup run"));
     const stat = readFileSync(`/proc/${daemon.child.pid}/stat`, "utf8");
     // Field 19 of /proc/<pid>/stat, counted after the command name in parentheses.
@@ -143,9 +128,9 @@ describe("the daemon", () => {
   });
 
   it("catches up a missed run on start, then reports healthy", async () => {
-    seedDatabase(ws.db, 10);
+    seedDatabase(backup.ws.db, 10);
     const old = backupAged(3 * 86_400_000);
-    daemon = await startDaemonProcess(ws.env);
+    const daemon = await backup.startDaemon(backup.ws.env);
     const caughtUp = await daemon.waitForLine((line) => line.msg === "catching up a missed backup");
     expect(caughtUp.reason).toBe("start");
     const record = await daemon.waitForLine((line) => String(line.msg).startsWith("backup run"));
@@ -155,9 +140,9 @@ describe("the daemon", () => {
   });
 
   it("stops on SIGTERM with exit 0, aborting a backup past the grace period and leaving no temporary files", async () => {
-    seedDatabase(ws.db, 60_000, 400);
+    seedDatabase(backup.ws.db, 60_000, 400);
     // No backup yet: the daemon starts one at once.
-    daemon = await startDaemonProcess({ ...ws.env, BACKUP_GRACE: "1ms" });
+    const daemon = await backup.startDaemon({ ...backup.ws.env, BACKUP_GRACE: "1ms" });
     await daemon.waitForLine((line) => line.msg === "backup starting");
     daemon.child.kill("SIGTERM");
     expect(await daemon.exited).toBe(0);
@@ -167,30 +152,30 @@ describe("the daemon", () => {
     expect(record?.outcome === "ok" || record?.error === "the daemon was stopped (SIGTERM)").toBe(
       true,
     );
-    expect(readdirSync(ws.dir).filter((file) => file.startsWith(TEMP_PREFIX))).toEqual([]);
-    expect(existsSync(join(ws.dir, ".guardrail-backup.lock"))).toBe(false);
+    expect(readdirSync(backup.ws.dir).filter((file) => file.startsWith(TEMP_PREFIX))).toEqual([]);
+    expect(existsSync(join(backup.ws.dir, ".guardrail-backup.lock"))).toBe(false);
   });
 
   it("removes a crashed run's leftovers when it starts", async () => {
-    seedDatabase(ws.db, 10);
+    seedDatabase(backup.ws.db, 10);
     const good = backupAged(60_000);
-    writeFileSync(join(ws.dir, `${TEMP_PREFIX}tasks-123.sqlite3`), "half a snapshot");
+    writeFileSync(join(backup.ws.dir, `${TEMP_PREFIX}tasks-123.sqlite3`), "half a snapshot");
     // A manifest published without its backup (a crash between the two links in publish.ts).
     const lost = formatBackupName("tasks", new Date("2026-01-01T03:00:00Z"));
     const orphan = manifestNameFor(lost);
     const manifest = JSON.parse(
-      readFileSync(join(ws.dir, manifestNameFor(good)), "utf8"),
+      readFileSync(join(backup.ws.dir, manifestNameFor(good)), "utf8"),
     ) as object;
-    writeFileSync(join(ws.dir, orphan), JSON.stringify({ ...manifest, file: lost }));
-    writeFileSync(join(ws.dir, "notes.txt"), "not ours");
-    daemon = await startDaemonProcess(ws.env);
+    writeFileSync(join(backup.ws.dir, orphan), JSON.stringify({ ...manifest, file: lost }));
+    writeFileSync(join(backup.ws.dir, "notes.txt"), "not ours");
+    const daemon = await backup.startDaemon(backup.ws.env);
     const removed = await daemon.waitForLine(
       (line) => line.msg === "leftovers of an earlier run removed",
     );
     expect(removed.files).toEqual(
       expect.arrayContaining([`${TEMP_PREFIX}tasks-123.sqlite3`, orphan]),
     );
-    expect(readdirSync(ws.dir).sort()).toEqual(
+    expect(readdirSync(backup.ws.dir).sort()).toEqual(
       ["backup.log", good, manifestNameFor(good), "notes.txt"].sort(),
     );
   });

@@ -5,25 +5,15 @@
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { listBackups } from "../../daemon/catalog.js";
-import {
-  CLI,
-  makeWorkspace,
-  query,
-  type CliResult,
-  startDaemonProcess,
-  startWriter,
-  type DaemonProcess,
-  type Workspace,
-} from "../support/backup-env.js";
-import { startHttpRecorder, type HttpRecorder } from "../support/http-recorder.js";
+import { CLI, query, type CliResult, startWriter } from "../support/backup-env.js";
 import { startSshd, type TestSshd } from "../support/sshd.js";
+import { useBackupEnv } from "../support/use-backup-env.js";
+
+const backup = useBackupEnv({ http: true });
 
 let sshd: TestSshd;
-let http: HttpRecorder;
-let ws: Workspace;
-let daemon: DaemonProcess | undefined;
 let secondDisk: string;
 let remote: string;
 let env: Record<string, string>;
@@ -34,30 +24,19 @@ beforeAll(async () => {
 });
 afterAll(async () => sshd?.stop());
 beforeEach(async () => {
-  ws = await makeWorkspace();
-  http = await startHttpRecorder();
-  secondDisk = join(ws.tmp.path, "second-disk");
+  secondDisk = join(backup.ws.tmp.path, "second-disk");
   remote = join(sshd.dir, `offsite-${readdirSync(sshd.dir).length}`);
   mkdirSync(secondDisk);
   mkdirSync(remote);
   env = {
-    ...ws.env,
+    ...backup.ws.env,
     BACKUP_REPLICA: `${secondDisk},ssh://${sshd.user}@127.0.0.1:${sshd.port}${remote}`,
     BACKUP_SSH_KEY: sshd.keyFile,
     BACKUP_SSH_KNOWN_HOSTS: sshd.knownHostsFile,
-    BACKUP_HEARTBEAT_URL: `${http.url}/ping/5f1c`,
-    BACKUP_NOTIFY_URL: `${http.url}/notify`,
+    BACKUP_HEARTBEAT_URL: `${backup.http.url}/ping/5f1c`,
+    BACKUP_NOTIFY_URL: `${backup.http.url}/notify`,
     BACKUP_ALERT_ATTEMPTS: "1",
   };
-});
-afterEach(async () => {
-  if (daemon && daemon.child.exitCode === null) {
-    daemon.child.kill("SIGKILL");
-    await daemon.exited;
-  }
-  daemon = undefined;
-  await http.close();
-  await ws.tmp.cleanup();
 });
 
 /** Runs the built CLI without blocking this process, which serves the HTTP endpoint it calls. */
@@ -79,35 +58,37 @@ const count = (db: string) => query<{ n: number }>(db, "SELECT count(*) AS n FRO
 
 describe("backups that survive the machine", () => {
   it("copies, restores, undoes, drills and sends a heartbeat for a live app", async () => {
-    const app = await startWriter(ws.db, "hold", 40, { noCheckpoint: true });
+    const app = await startWriter(backup.ws.db, "hold", 40, { noCheckpoint: true });
 
     const once = await runCli(["once"], env);
     expect(once.status, once.stderr).toBe(0);
 
-    const [local] = await listBackups(ws.dir);
+    const [local] = await listBackups(backup.ws.dir);
     for (const target of [secondDisk, remote]) {
       const copies = await listBackups(target);
       expect(copies.map((c) => [c.file, c.verified])).toEqual([[local!.file, true]]);
       expect(readFileSync(copies[0]!.path)).toEqual(readFileSync(local!.path));
     }
-    expect(http.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["GET /ping/5f1c"]);
+    expect(backup.http.requests.map((r) => `${r.method} ${r.url}`)).toEqual(["GET /ping/5f1c"]);
 
     // While the app runs, restore refuses and changes nothing.
-    const refused = await runCli(["restore", "--latest", "--to", ws.db], env);
+    const refused = await runCli(["restore", "--latest", "--to", backup.ws.db], env);
     expect(refused.status).toBe(1);
     expect(refused.stderr).toMatch(/is open in .*pid \d+.*\nhint: stop the app first/);
-    expect(readdirSync(join(ws.db, "..")).some((f) => f.includes("pre-restore"))).toBe(false);
+    expect(readdirSync(join(backup.ws.db, "..")).some((f) => f.includes("pre-restore"))).toBe(
+      false,
+    );
 
     // The app stops, then writes more (they are not in the backup) and dies.
     await app.stop();
-    const later = await startWriter(ws.db, "hold", 25, { noCheckpoint: true });
+    const later = await startWriter(backup.ws.db, "hold", 25, { noCheckpoint: true });
     await later.kill();
-    const liveRows = count(ws.db);
+    const liveRows = count(backup.ws.db);
     expect(liveRows).toBe(65);
 
-    const restore = await runCli(["restore", "--latest", "--to", ws.db], env);
+    const restore = await runCli(["restore", "--latest", "--to", backup.ws.db], env);
     expect(restore.status, restore.stderr).toBe(0);
-    expect(count(ws.db)).toBe(40);
+    expect(count(backup.ws.db)).toBe(40);
     expect(restore.stdout).toContain(`restored ${local!.path}`);
     const undo = restore.stdout
       .split("to undo, with the app stopped:\n")[1]!
@@ -115,9 +96,9 @@ describe("backups that survive the machine", () => {
       .split("\n")
       .map((line) => line.trim());
     execFileSync("sh", ["-c", undo.join(" && ")]);
-    expect(count(ws.db)).toBe(liveRows);
+    expect(count(backup.ws.db)).toBe(liveRows);
 
-    const proof = join(ws.tmp.path, "drill-proof");
+    const proof = join(backup.ws.tmp.path, "drill-proof");
     const drill = await runCli(["drill"], {
       ...env,
       DRILL_PROOF: proof,
@@ -126,17 +107,17 @@ describe("backups that survive the machine", () => {
     expect(drill.status, drill.stderr).toBe(0);
     expect(drill.stdout).toMatch(/drill ok: .* BACKUP_DRILL_COMMAND passed/);
     expect(readFileSync(proof, "utf8").trim()).toBe("40");
-    const log = readFileSync(join(ws.dir, "backup.log"), "utf8");
+    const log = readFileSync(join(backup.ws.dir, "backup.log"), "utf8");
     expect(log).toMatch(/"outcome":"ok".*"restoreMs":\d+.*"msg":"drill finished"/);
   });
 
   it("alerts when the database is corrupt, and when a drill fails", async () => {
-    const app = await startWriter(ws.db, "hold", 3000);
+    const app = await startWriter(backup.ws.db, "hold", 3000);
     await app.stop();
     expect((await runCli(["once"], env)).status).toBe(0);
-    const bytes = readFileSync(ws.db);
+    const bytes = readFileSync(backup.ws.db);
     bytes.fill(0x5a, 8 * 4096, 40 * 4096);
-    writeFileSync(ws.db, bytes);
+    writeFileSync(backup.ws.db, bytes);
 
     const failed = await runCli(["once"], env);
     expect(failed.status).toBe(1);
@@ -154,7 +135,7 @@ describe("backups that survive the machine", () => {
     );
     expect(drill.stderr).not.toContain("verify --full");
 
-    const seen = http.requests.map((r) => `${r.method} ${r.url}`);
+    const seen = backup.http.requests.map((r) => `${r.method} ${r.url}`);
     expect(seen).toEqual([
       "GET /ping/5f1c",
       "GET /ping/5f1c/fail",
@@ -162,10 +143,10 @@ describe("backups that survive the machine", () => {
       "POST /notify",
       "GET /ping/5f1c/fail",
     ]);
-    const [backupAlert, drillAlert] = http.requests
+    const [backupAlert, drillAlert] = backup.http.requests
       .filter((r) => r.method === "POST")
       .map((r) => JSON.parse(r.body) as Record<string, unknown>);
-    expect(backupAlert).toMatchObject({ event: "backup", db: ws.db });
+    expect(backupAlert).toMatchObject({ event: "backup", db: backup.ws.db });
     expect(String(backupAlert!.error)).toMatch(/corrupt|malformed|check failed|not a database/i);
     expect(drillAlert).toMatchObject({
       event: "drill",
@@ -174,10 +155,13 @@ describe("backups that survive the machine", () => {
   });
 
   it("keeps backing up with a failing target, says which in /health and /metrics, and alerts", async () => {
-    const app = await startWriter(ws.db, "hold", 10);
+    const app = await startWriter(backup.ws.db, "hold", 10);
     await app.stop();
-    const unmounted = join(ws.tmp.path, "nas");
-    daemon = await startDaemonProcess({ ...env, BACKUP_REPLICA: `${unmounted},${secondDisk}` });
+    const unmounted = join(backup.ws.tmp.path, "nas");
+    const daemon = await backup.startDaemon({
+      ...env,
+      BACKUP_REPLICA: `${unmounted},${secondDisk}`,
+    });
     await daemon.waitForLine((line) => line.msg === "backup run finished");
 
     const health = await daemon.get("/health");
@@ -195,15 +179,15 @@ describe("backups that survive the machine", () => {
     expect(metrics).toContain(`guardrail_backup_replica_failures_total{target="${unmounted}"} 1`);
     expect(metrics).toMatch(/guardrail_backup_drill_failures_total 0/);
     expect((await listBackups(secondDisk)).length).toBe(1);
-    const notice = http.requests.find((r) => r.method === "POST");
+    const notice = backup.http.requests.find((r) => r.method === "POST");
     expect(JSON.parse(notice!.body)).toMatchObject({ event: "replica", target: unmounted });
   });
 
   it("runs drills on BACKUP_DRILL_SCHEDULE and reports them in /health, /metrics and backup.log", async () => {
-    const app = await startWriter(ws.db, "hold", 10);
+    const app = await startWriter(backup.ws.db, "hold", 10);
     await app.stop();
-    const proof = join(ws.tmp.path, "drill-proof");
-    daemon = await startDaemonProcess({
+    const proof = join(backup.ws.tmp.path, "drill-proof");
+    const daemon = await backup.startDaemon({
       ...env,
       BACKUP_REPLICA: secondDisk,
       BACKUP_DRILL_SCHEDULE: "* * * * * *",
@@ -225,13 +209,15 @@ describe("backups that survive the machine", () => {
     const metrics = (await daemon.get("/metrics")).body;
     expect(metrics).toContain("guardrail_backup_drill_last_ok 1");
     expect(metrics).toMatch(/guardrail_backup_drill_restore_seconds \d/);
-    expect(readFileSync(join(ws.dir, "backup.log"), "utf8")).toContain('"msg":"drill finished"');
+    expect(readFileSync(join(backup.ws.dir, "backup.log"), "utf8")).toContain(
+      '"msg":"drill finished"',
+    );
   });
 
   it("turns /health to 503 when a scheduled drill fails", async () => {
-    const app = await startWriter(ws.db, "hold", 10);
+    const app = await startWriter(backup.ws.db, "hold", 10);
     await app.stop();
-    daemon = await startDaemonProcess({
+    const daemon = await backup.startDaemon({
       ...env,
       BACKUP_REPLICA: secondDisk,
       BACKUP_DRILL_SCHEDULE: "* * * * * *",
@@ -246,7 +232,7 @@ describe("backups that survive the machine", () => {
     expect(body.problems).toContain(
       "the last restore drill failed: BACKUP_DRILL_COMMAND exited 4: migrations failed",
     );
-    const drillAlerts = http.requests
+    const drillAlerts = backup.http.requests
       .filter((r) => r.method === "POST")
       .map((r) => JSON.parse(r.body) as Record<string, unknown>)
       .filter((b) => b.event === "drill");
@@ -256,38 +242,39 @@ describe("backups that survive the machine", () => {
 
 describe("the restore and drill commands", () => {
   it("exit 2 on bad usage and 0 on --help", async () => {
-    const neither = await runCli(["restore", "--to", ws.db], ws.env);
+    const neither = await runCli(["restore", "--to", backup.ws.db], backup.ws.env);
     expect(neither.status, neither.stderr).toBe(2);
     expect(neither.stderr).toContain("name one backup to restore, or pass --latest");
     expect(
-      (await runCli(["restore", "x.sqlite3.gz", "--latest", "--to", ws.db], ws.env)).status,
+      (await runCli(["restore", "x.sqlite3.gz", "--latest", "--to", backup.ws.db], backup.ws.env))
+        .status,
     ).toBe(2);
-    expect((await runCli(["restore", "--latest"], ws.env)).status).toBe(2);
+    expect((await runCli(["restore", "--latest"], backup.ws.env)).status).toBe(2);
     for (const command of ["restore", "drill"]) {
-      const help = await runCli([command, "--help"], ws.env);
+      const help = await runCli([command, "--help"], backup.ws.env);
       expect(help.status).toBe(0);
       expect(help.stdout).toContain(`Usage: guardrail-backup ${command}`);
     }
   });
 
   it("restores a backup named in BACKUP_DIR and rejects a missing one with a hint", async () => {
-    const app = await startWriter(ws.db, "hold", 12);
+    const app = await startWriter(backup.ws.db, "hold", 12);
     await app.stop();
-    expect((await runCli(["once"], ws.env)).status).toBe(0);
-    const [backup] = await listBackups(ws.dir);
+    expect((await runCli(["once"], backup.ws.env)).status).toBe(0);
+    const [newest] = await listBackups(backup.ws.dir);
 
     const missing = await runCli(
-      ["restore", "tasks-20200101-0000.sqlite3.gz", "--to", ws.db],
-      ws.env,
+      ["restore", "tasks-20200101-0000.sqlite3.gz", "--to", backup.ws.db],
+      backup.ws.env,
     );
     expect(missing.status).toBe(1);
     expect(missing.stderr).toMatch(
       /^guardrail-backup: no backup named tasks-20200101-0000\.sqlite3\.gz in BACKUP_DIR \(.*\) or the current folder\nhint: /,
     );
 
-    const restored = await runCli(["restore", backup!.file, "--to", ws.db], ws.env);
+    const restored = await runCli(["restore", newest!.file, "--to", backup.ws.db], backup.ws.env);
     expect(restored.status, restored.stderr).toBe(0);
-    expect(count(ws.db)).toBe(12);
+    expect(count(backup.ws.db)).toBe(12);
   });
 });
 
@@ -301,7 +288,7 @@ describe("drills run by another process", () => {
     }) => boolean,
   ) {
     for (;;) {
-      const response = await daemon!.get("/health");
+      const response = await backup.daemon.get("/health");
       const body = JSON.parse(response.body) as Parameters<typeof done>[0];
       if (done(body)) return { status: response.status, body };
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -309,19 +296,19 @@ describe("drills run by another process", () => {
   }
 
   it("shows a CLI drill in the daemon's /health and /metrics, from before it started and after", async () => {
-    const app = await startWriter(ws.db, "hold", 10);
+    const app = await startWriter(backup.ws.db, "hold", 10);
     await app.stop();
-    expect((await runCli(["once"], ws.env)).status).toBe(0);
-    const before = await runCli(["drill"], ws.env);
+    expect((await runCli(["once"], backup.ws.env)).status).toBe(0);
+    const before = await runCli(["drill"], backup.ws.env);
     expect(before.status, before.stderr).toBe(0);
 
-    daemon = await startDaemonProcess({ ...ws.env, BACKUP_DRILL_SCHEDULE: "off" });
+    const daemon = await backup.startDaemon({ ...backup.ws.env, BACKUP_DRILL_SCHEDULE: "off" });
     const seen = await healthUntil((body) => body.drill !== null);
     expect(seen.status).toBe(200);
     expect(seen.body.drill).toMatchObject({ ok: true, backup: expect.stringMatching(/^tasks-/) });
     expect((await daemon.get("/metrics")).body).toContain("guardrail_backup_drill_last_ok 1");
 
-    const failed = await runCli(["drill"], { ...ws.env, BACKUP_DRILL_COMMAND: "exit 3" });
+    const failed = await runCli(["drill"], { ...backup.ws.env, BACKUP_DRILL_COMMAND: "exit 3" });
     expect(failed.status).toBe(1);
     const after = await healthUntil((body) => body.drill?.ok === false);
     expect(after.status).toBe(503);

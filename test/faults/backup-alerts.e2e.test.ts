@@ -3,35 +3,12 @@
 // deadline, and the failure is logged and shown in /health and /metrics.
 import { rmSync } from "node:fs";
 import { createServer } from "node:net";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  makeWorkspace,
-  seedDatabase,
-  startDaemonProcess,
-  type DaemonProcess,
-  type Workspace,
-} from "../support/backup-env.js";
-import { startHttpRecorder, type HttpRecorder } from "../support/http-recorder.js";
+import { describe, expect, it } from "vitest";
+import { type DaemonProcess } from "../support/backup-env.js";
 import { processesUsing } from "../support/processes.js";
+import { useBackupEnv } from "../support/use-backup-env.js";
 
-let ws: Workspace;
-let http: HttpRecorder;
-let daemon: DaemonProcess | undefined;
-
-beforeEach(async () => {
-  ws = await makeWorkspace();
-  seedDatabase(ws.db, 50);
-  http = await startHttpRecorder();
-});
-afterEach(async () => {
-  if (daemon && daemon.child.exitCode === null) {
-    daemon.child.kill("SIGKILL");
-    await daemon.exited;
-  }
-  daemon = undefined;
-  await http.close();
-  await ws.tmp.cleanup();
-});
+const backup = useBackupEnv({ seedRows: 50, http: true });
 
 /** Waits until `msg` has been logged `n` times (with `extra` fields matching). */
 function nth(d: DaemonProcess, msg: string, n: number, extra: Record<string, unknown> = {}) {
@@ -44,7 +21,7 @@ function nth(d: DaemonProcess, msg: string, n: number, extra: Record<string, unk
 async function stopCleanly(d: DaemonProcess): Promise<void> {
   d.child.kill("SIGTERM");
   expect(await d.exited).toBe(0);
-  expect(processesUsing(ws.tmp.path)).toEqual([]);
+  expect(processesUsing(backup.ws.tmp.path)).toEqual([]);
 }
 
 /** A port on which nothing listens: connection refused. */
@@ -58,10 +35,10 @@ async function closedPort(): Promise<number> {
 
 describe("alert endpoint faults", () => {
   it("keeps backing up while the heartbeat endpoint hangs, gives each attempt a deadline, and shows the failure", async () => {
-    http.script.push(...Array<"hang">(20).fill("hang"));
-    daemon = await startDaemonProcess({
-      ...ws.env,
-      BACKUP_HEARTBEAT_URL: `${http.url}/ping/check-uuid-5f1c`,
+    backup.http.script.push(...Array<"hang">(20).fill("hang"));
+    const daemon = await backup.startDaemon({
+      ...backup.ws.env,
+      BACKUP_HEARTBEAT_URL: `${backup.http.url}/ping/check-uuid-5f1c`,
       BACKUP_ALERT_TIMEOUT: "2s",
       BACKUP_ALERT_ATTEMPTS: "2",
       BACKUP_GRACE: "3s",
@@ -97,11 +74,11 @@ describe("alert endpoint faults", () => {
 
   it("goes on after a refused heartbeat and a notification answered with 500, and recovers when they answer", async () => {
     const port = await closedPort();
-    http.script.push(500, 500);
-    daemon = await startDaemonProcess({
-      ...ws.env,
+    backup.http.script.push(500, 500);
+    const daemon = await backup.startDaemon({
+      ...backup.ws.env,
       BACKUP_HEARTBEAT_URL: `http://127.0.0.1:${port}/ping/abc`,
-      BACKUP_NOTIFY_URL: `${http.url}/hook`,
+      BACKUP_NOTIFY_URL: `${backup.http.url}/hook`,
       BACKUP_ALERT_TIMEOUT: "5s",
       BACKUP_ALERT_ATTEMPTS: "2",
     });
@@ -110,12 +87,12 @@ describe("alert endpoint faults", () => {
     expect(refused.problem).toMatch(/ECONNREFUSED/);
 
     // A failed run: the notification gets HTTP 500 twice and is given up, the daemon goes on.
-    rmSync(ws.db);
+    rmSync(backup.ws.db);
     daemon.child.kill("SIGUSR1");
     await nth(daemon, "backup run failed", 1);
     const refusedNotify = await nth(daemon, "alert given up", 1, { kind: "notify" });
     expect(refusedNotify.problem).toBe("HTTP 500");
-    expect(http.requests.filter((r) => r.method === "POST")).toHaveLength(2);
+    expect(backup.http.requests.filter((r) => r.method === "POST")).toHaveLength(2);
 
     let body = JSON.parse((await daemon.get("/health")).body) as Record<string, unknown>;
     expect(body.degraded).toEqual(
@@ -128,9 +105,9 @@ describe("alert endpoint faults", () => {
     // The endpoint answers again: the next failure's notification gets through.
     daemon.child.kill("SIGUSR1");
     await nth(daemon, "backup run failed", 2);
-    await waitFor(() => http.requests.filter((r) => r.method === "POST").length === 3);
+    await waitFor(() => backup.http.requests.filter((r) => r.method === "POST").length === 3);
     await waitFor(async () => {
-      const now = JSON.parse((await daemon!.get("/health")).body) as Record<string, unknown>;
+      const now = JSON.parse((await daemon.get("/health")).body) as Record<string, unknown>;
       return (now.alerts as { notify?: { ok: boolean } }).notify?.ok === true;
     });
     body = JSON.parse((await daemon.get("/health")).body) as Record<string, unknown>;

@@ -4,16 +4,9 @@
 // the process stops itself at a test-only failpoint (daemon/failpoint.ts) and is killed there.
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { LOCK_FILE } from "../../daemon/lock.js";
-import {
-  makeWorkspace,
-  runCli,
-  seedDatabase,
-  startWriter,
-  type Workspace,
-  type Writer,
-} from "../support/backup-env.js";
+import { runCli, seedDatabase, startWriter, type Writer } from "../support/backup-env.js";
 import {
   expectOnlyVerifiedBackups,
   finalNames,
@@ -25,18 +18,15 @@ import {
   type CliChild,
 } from "../support/backup-faults.js";
 import { processesUsing } from "../support/processes.js";
+import { useBackupEnv } from "../support/use-backup-env.js";
 
-let ws: Workspace;
+const backup = useBackupEnv();
+
 let writer: Writer | undefined;
-
-beforeEach(async () => {
-  ws = await makeWorkspace();
-});
 
 afterEach(async () => {
   await writer?.stop();
   writer = undefined;
-  await ws.tmp.cleanup();
 });
 
 const finished = (run: CliChild, step: string) =>
@@ -45,7 +35,8 @@ const finished = (run: CliChild, step: string) =>
 /** How to reach each phase: when to kill, and a check that the kill landed in that phase. */
 const phases = {
   snapshot: {
-    reached: () => temporaryNames(ws.dir).some((file) => /\.sqlite3$/.test(file) && size(file) > 0),
+    reached: () =>
+      temporaryNames(backup.ws.dir).some((file) => /\.sqlite3$/.test(file) && size(file) > 0),
     landed: (run: CliChild) => !finished(run, "snapshot"),
   },
   "quick check": {
@@ -53,14 +44,15 @@ const phases = {
     landed: (run: CliChild) => finished(run, "snapshot") && !finished(run, "verify"),
   },
   compression: {
-    reached: () => temporaryNames(ws.dir).some((file) => file.endsWith(".gz") && size(file) > 0),
+    reached: () =>
+      temporaryNames(backup.ws.dir).some((file) => file.endsWith(".gz") && size(file) > 0),
     landed: (run: CliChild) => !finished(run, "compress"),
   },
 } as const;
 
 function size(file: string): number {
   try {
-    return statSync(join(ws.dir, file)).size;
+    return statSync(join(backup.ws.dir, file)).size;
   } catch {
     return 0;
   }
@@ -68,34 +60,34 @@ function size(file: string): number {
 
 /** An older backup of a small database, then the database grown so that a run takes a while. */
 async function olderBackupThenGrow(): Promise<Record<string, string>> {
-  seedDatabase(ws.db, 100);
-  const older = runCli(["once"], ws.env);
+  seedDatabase(backup.ws.db, 100);
+  const older = runCli(["once"], backup.ws.env);
   expect(older.status, older.stderr).toBe(0);
-  seedDatabase(ws.db, 60_000, 400);
-  writer = await startWriter(ws.db, "continuous", 5);
-  return hashFinalFiles(ws.dir);
+  seedDatabase(backup.ws.db, 60_000, 400);
+  writer = await startWriter(backup.ws.db, "continuous", 5);
+  return hashFinalFiles(backup.ws.dir);
 }
 
 /** Leftovers of the killed run, its lock included, are 0600 although it had umask 000. */
 function expectPrivateLeftovers() {
-  expect(temporaryNames(ws.dir).length).toBeGreaterThan(0);
-  for (const file of [...temporaryNames(ws.dir), LOCK_FILE]) {
-    expect((statSync(join(ws.dir, file)).mode & 0o777).toString(8), file).toBe("600");
+  expect(temporaryNames(backup.ws.dir).length).toBeGreaterThan(0);
+  for (const file of [...temporaryNames(backup.ws.dir), LOCK_FILE]) {
+    expect((statSync(join(backup.ws.dir, file)).mode & 0o777).toString(8), file).toBe("600");
   }
 }
 
 /** The next run removes the leftovers and succeeds; the older backup is untouched. */
 async function expectNextRunRecovers(older: Record<string, string>) {
-  expect(processesUsing(ws.dir)).toEqual([]);
-  const next = runCli(["once", "--no-prune"], ws.env);
+  expect(processesUsing(backup.ws.dir)).toEqual([]);
+  const next = runCli(["once", "--no-prune"], backup.ws.env);
   expect(next.status, next.stderr).toBe(0);
   expect(next.stdout).toContain("leftovers of an earlier run removed");
-  expect(temporaryNames(ws.dir)).toEqual([]);
-  expect(statSync(ws.dir).isDirectory()).toBe(true);
-  expect(() => statSync(join(ws.dir, LOCK_FILE))).toThrow();
-  const backups = await expectOnlyVerifiedBackups(ws.dir);
+  expect(temporaryNames(backup.ws.dir)).toEqual([]);
+  expect(statSync(backup.ws.dir).isDirectory()).toBe(true);
+  expect(() => statSync(join(backup.ws.dir, LOCK_FILE))).toThrow();
+  const backups = await expectOnlyVerifiedBackups(backup.ws.dir);
   expect(backups.length).toBeGreaterThanOrEqual(2);
-  const after = hashFinalFiles(ws.dir);
+  const after = hashFinalFiles(backup.ws.dir);
   for (const [file, hash] of Object.entries(older)) expect(after[file], file).toBe(hash);
   return next.stdout;
 }
@@ -104,7 +96,7 @@ describe("the sidecar killed with SIGKILL mid-backup", () => {
   for (const [phase, how] of Object.entries(phases)) {
     it(`during the ${phase}: no file under a final name that is not complete and verified, older backups byte-identical, leftovers 0600, and the next run cleans up and succeeds`, async () => {
       const older = await olderBackupThenGrow();
-      const run = spawnCli(["once"], { ...ws.env, LOG_LEVEL: "debug" }, { umask: "000" });
+      const run = spawnCli(["once"], { ...backup.ws.env, LOG_LEVEL: "debug" }, { umask: "000" });
       await waitFor(
         () => how.reached(run),
         () => run.child.exitCode === null,
@@ -114,8 +106,8 @@ describe("the sidecar killed with SIGKILL mid-backup", () => {
       expect(await run.exited).toBe("SIGKILL");
       expect(how.landed(run), `the kill landed after the ${phase}`).toBe(true);
 
-      expect(finalNames(ws.dir)).toEqual(Object.keys(older).sort());
-      expect(temporaryNames(ws.dir).length).toBeGreaterThan(0);
+      expect(finalNames(backup.ws.dir)).toEqual(Object.keys(older).sort());
+      expect(temporaryNames(backup.ws.dir).length).toBeGreaterThan(0);
       expectPrivateLeftovers();
       await expectNextRunRecovers(older);
     });
@@ -127,8 +119,8 @@ describe("the sidecar killed with SIGKILL mid-backup", () => {
     run.child.kill("SIGKILL");
     expect(await run.exited).toBe("SIGKILL");
 
-    expect(finalNames(ws.dir)).toEqual(Object.keys(older).sort());
-    expect(temporaryNames(ws.dir).some((file) => file.endsWith(".json"))).toBe(true);
+    expect(finalNames(backup.ws.dir)).toEqual(Object.keys(older).sort());
+    expect(temporaryNames(backup.ws.dir).some((file) => file.endsWith(".json"))).toBe(true);
     expectPrivateLeftovers();
     await expectNextRunRecovers(older);
   });
@@ -139,10 +131,10 @@ describe("the sidecar killed with SIGKILL mid-backup", () => {
     run.child.kill("SIGKILL");
     expect(await run.exited).toBe("SIGKILL");
 
-    const lone = finalNames(ws.dir).filter((file) => !(file in older));
+    const lone = finalNames(backup.ws.dir).filter((file) => !(file in older));
     expect(lone).toHaveLength(1);
     expect(lone[0]).toMatch(/^tasks-\d{8}-\d{4}(-\d+)?\.json$/);
-    const list = runCli(["list"], ws.env);
+    const list = runCli(["list"], backup.ws.env);
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout.trim().split("\n")).toHaveLength(1);
     expectPrivateLeftovers();
@@ -159,17 +151,21 @@ describe("the sidecar killed with SIGKILL mid-backup", () => {
     run.child.kill("SIGKILL");
     expect(await run.exited).toBe("SIGKILL");
 
-    expect(await expectOnlyVerifiedBackups(ws.dir)).toHaveLength(2);
-    expect(temporaryNames(ws.dir).some((file) => file.endsWith(".gz"))).toBe(true);
+    expect(await expectOnlyVerifiedBackups(backup.ws.dir)).toHaveLength(2);
+    expect(temporaryNames(backup.ws.dir).some((file) => file.endsWith(".gz"))).toBe(true);
     expectPrivateLeftovers();
     await expectNextRunRecovers(older);
-    expect(await expectOnlyVerifiedBackups(ws.dir)).toHaveLength(3);
+    expect(await expectOnlyVerifiedBackups(backup.ws.dir)).toHaveLength(3);
   });
 });
 
 /** Starts `once` with the failpoint set and waits until the process has stopped itself there. */
 async function stoppedAt(point: string): Promise<CliChild> {
-  const run = spawnCli(["once"], { ...ws.env, GUARDRAIL_TEST_STOP_AT: point }, { umask: "000" });
+  const run = spawnCli(
+    ["once"],
+    { ...backup.ws.env, GUARDRAIL_TEST_STOP_AT: point },
+    { umask: "000" },
+  );
   await waitFor(
     () => isStopped(run.child.pid!),
     () => run.child.exitCode === null,

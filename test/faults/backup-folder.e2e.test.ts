@@ -15,10 +15,10 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { LOCK_FILE } from "../../daemon/lock.js";
 import { TEMP_PREFIX } from "../../daemon/manifest.js";
-import { makeWorkspace, runCli, seedDatabase, type Workspace } from "../support/backup-env.js";
+import { runCli, seedDatabase } from "../support/backup-env.js";
 import {
   expectOnlyVerifiedBackups,
   hashFinalFiles,
@@ -29,20 +29,17 @@ import {
 } from "../support/backup-faults.js";
 import { processesUsing } from "../support/processes.js";
 import { asTestUser, chownToTestUser, TEST_UID } from "../support/unprivileged.js";
+import { useBackupEnv } from "../support/use-backup-env.js";
 
-let ws: Workspace;
+const backup = useBackupEnv();
+
 const daemons: CliChild[] = [];
-
-beforeEach(async () => {
-  ws = await makeWorkspace();
-});
 
 afterEach(async () => {
   for (const daemon of daemons.splice(0)) {
     if (daemon.child.exitCode === null) daemon.child.kill("SIGKILL");
     await daemon.exited;
   }
-  await ws.tmp.cleanup();
 });
 
 /** Starts `run` (optionally as the test user) and waits until /health listens. */
@@ -77,37 +74,37 @@ async function startDaemon(env: Record<string, string>, asUser = false) {
 
 describe("a read-only backup folder (as an ordinary user)", () => {
   it("at start: `once` exits 2 naming BACKUP_DIR and the user, and the older backup stays byte-identical", () => {
-    seedDatabase(ws.db, 100);
-    expect(runCli(["once"], ws.env).status).toBe(0);
-    const older = hashFinalFiles(ws.dir);
-    chownToTestUser(ws.tmp.path);
-    chmodSync(ws.dir, 0o500);
+    seedDatabase(backup.ws.db, 100);
+    expect(runCli(["once"], backup.ws.env).status).toBe(0);
+    const older = hashFinalFiles(backup.ws.dir);
+    chownToTestUser(backup.ws.tmp.path);
+    chmodSync(backup.ws.dir, 0o500);
 
     const result = spawnSyncAsTestUser(["once"]);
     expect(result.status, result.stderr).toBe(2);
     expect(result.stderr).toContain(
-      `BACKUP_DIR: ${ws.dir} is not writable by this user (uid ${TEST_UID})`,
+      `BACKUP_DIR: ${backup.ws.dir} is not writable by this user (uid ${TEST_UID})`,
     );
-    expect(hashFinalFiles(ws.dir)).toEqual(older);
+    expect(hashFinalFiles(backup.ws.dir)).toEqual(older);
   });
 
   it("while the daemon runs: the run fails naming BACKUP_DIR, /health is 503, older backups stay; once writable again the next run succeeds", async () => {
-    seedDatabase(ws.db, 100);
-    chownToTestUser(ws.tmp.path);
-    const daemon = await startDaemon(ws.env, true);
+    seedDatabase(backup.ws.db, 100);
+    chownToTestUser(backup.ws.tmp.path);
+    const daemon = await startDaemon(backup.ws.env, true);
     expect((await daemon.nextRun(0)).msg).toBe("backup run finished");
-    const older = hashFinalFiles(ws.dir);
+    const older = hashFinalFiles(backup.ws.dir);
 
-    chmodSync(ws.dir, 0o500);
+    chmodSync(backup.ws.dir, 0o500);
     let from = daemon.lines.length;
     daemon.child.kill("SIGUSR1");
     const failed = await daemon.nextRun(from);
     expect(failed.msg).toBe("backup run failed");
-    expect(failed.error).toContain(`BACKUP_DIR (${ws.dir}) is not writable by this user`);
+    expect(failed.error).toContain(`BACKUP_DIR (${backup.ws.dir}) is not writable by this user`);
     expect((await daemon.health()).status).toBe(503);
-    expect(hashFinalFiles(ws.dir)).toEqual(older);
+    expect(hashFinalFiles(backup.ws.dir)).toEqual(older);
 
-    chmodSync(ws.dir, 0o700);
+    chmodSync(backup.ws.dir, 0o700);
     from = daemon.lines.length;
     daemon.child.kill("SIGUSR1");
     expect((await daemon.nextRun(from)).msg).toBe("backup run finished");
@@ -119,24 +116,24 @@ describe("a read-only backup folder (as an ordinary user)", () => {
 
 describe("a missing backup folder", () => {
   it("gone while the daemon runs (an unmounted volume): the run fails saying so and does not recreate it; back in place, the next run succeeds", async () => {
-    seedDatabase(ws.db, 100);
-    const daemon = await startDaemon(ws.env);
+    seedDatabase(backup.ws.db, 100);
+    const daemon = await startDaemon(backup.ws.env);
     expect((await daemon.nextRun(0)).msg).toBe("backup run finished");
-    const older = hashFinalFiles(ws.dir);
-    const away = `${ws.dir}.away`;
-    renameSync(ws.dir, away);
+    const older = hashFinalFiles(backup.ws.dir);
+    const away = `${backup.ws.dir}.away`;
+    renameSync(backup.ws.dir, away);
 
     let from = daemon.lines.length;
     daemon.child.kill("SIGUSR1");
     const failed = await daemon.nextRun(from);
     expect(failed.msg).toBe("backup run failed");
-    expect(failed.error).toContain(`BACKUP_DIR (${ws.dir}) no longer exists`);
+    expect(failed.error).toContain(`BACKUP_DIR (${backup.ws.dir}) no longer exists`);
     expect(failed.hint).toContain("is its volume mounted?");
-    expect(() => lstatSync(ws.dir)).toThrow();
+    expect(() => lstatSync(backup.ws.dir)).toThrow();
     expect((await daemon.health()).status).toBe(503);
 
-    renameSync(away, ws.dir);
-    expect(hashFinalFiles(ws.dir)).toEqual(older);
+    renameSync(away, backup.ws.dir);
+    expect(hashFinalFiles(backup.ws.dir)).toEqual(older);
     from = daemon.lines.length;
     daemon.child.kill("SIGUSR1");
     expect((await daemon.nextRun(from)).msg).toBe("backup run finished");
@@ -148,10 +145,10 @@ describe("a missing backup folder", () => {
 
 describe("a backup folder holding files that are not ours", () => {
   it("never touches or deletes them, through backups, pruning and a daemon's start-up clean-up", async () => {
-    seedDatabase(ws.db, 100);
-    const foreign = plantForeignFiles(ws.dir);
-    const before = snapshotTree(ws.dir, foreign);
-    const env = { ...ws.env, BACKUP_KEEP_DAILY: "1", BACKUP_KEEP_WEEKLY: "0" };
+    seedDatabase(backup.ws.db, 100);
+    const foreign = plantForeignFiles(backup.ws.dir);
+    const before = snapshotTree(backup.ws.dir, foreign);
+    const env = { ...backup.ws.env, BACKUP_KEEP_DAILY: "1", BACKUP_KEEP_WEEKLY: "0" };
 
     for (let run = 0; run < 3; run++) {
       const result = runCli(["once"], env);
@@ -165,17 +162,17 @@ describe("a backup folder holding files that are not ours", () => {
     const list = runCli(["list"], env);
     expect(list.status, list.stderr).toBe(0);
 
-    expect(snapshotTree(ws.dir, foreign)).toEqual(before);
+    expect(snapshotTree(backup.ws.dir, foreign)).toEqual(before);
     expect(list.stdout).toContain("tasks-20200101-0000.sqlite3.gz");
   });
 });
 
 describe("two daemons against the same folder", () => {
   it("serialise: never two runs writing at once, the second says another backup is running, every published backup is verified", async () => {
-    seedDatabase(ws.db, 40_000, 400);
-    const first = await startDaemon(ws.env);
-    const second = await startDaemon(ws.env);
-    const writers = watchConcurrentWriters(ws.dir);
+    seedDatabase(backup.ws.db, 40_000, 400);
+    const first = await startDaemon(backup.ws.env);
+    const second = await startDaemon(backup.ws.env);
+    const writers = watchConcurrentWriters(backup.ws.dir);
 
     await Promise.all([first.nextRun(0), second.nextRun(0)]);
     const marks = [first.lines.length, second.lines.length];
@@ -198,16 +195,16 @@ describe("two daemons against the same folder", () => {
 
     for (const daemon of [first, second]) daemon.child.kill("SIGTERM");
     expect(await Promise.all([first.exited, second.exited])).toEqual([0, 0]);
-    await expectOnlyVerifiedBackups(ws.dir);
-    expect(temporaryNames(ws.dir)).toEqual([]);
-    expect(readdirSync(ws.dir)).not.toContain(LOCK_FILE);
-    expect(processesUsing(ws.dir)).toEqual([]);
+    await expectOnlyVerifiedBackups(backup.ws.dir);
+    expect(temporaryNames(backup.ws.dir)).toEqual([]);
+    expect(readdirSync(backup.ws.dir)).not.toContain(LOCK_FILE);
+    expect(processesUsing(backup.ws.dir)).toEqual([]);
   });
 });
 
 function spawnSyncAsTestUser(args: string[]) {
   const [command, ...rest] = asTestUser([process.execPath, join("dist/daemon/main.js"), ...args]);
-  return spawnSyncText(command!, rest, ws.env);
+  return spawnSyncText(command!, rest, backup.ws.env);
 }
 
 function spawnSyncText(command: string, args: string[], env: Record<string, string>) {

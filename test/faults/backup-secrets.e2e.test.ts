@@ -7,34 +7,11 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { Alerts } from "../../daemon/alerts.js";
 import { createLogger } from "../../shared/log.js";
-import { afterEach, beforeEach, expect, it } from "vitest";
-import {
-  makeWorkspace,
-  runCli,
-  seedDatabase,
-  startDaemonProcess,
-  type DaemonProcess,
-  type Workspace,
-} from "../support/backup-env.js";
-import { startHttpRecorder, type HttpRecorder } from "../support/http-recorder.js";
+import { expect, it } from "vitest";
+import { runCli } from "../support/backup-env.js";
+import { useBackupEnv } from "../support/use-backup-env.js";
 
-let ws: Workspace;
-let http: HttpRecorder;
-let daemon: DaemonProcess | undefined;
-
-beforeEach(async () => {
-  ws = await makeWorkspace();
-  seedDatabase(ws.db, 20);
-  http = await startHttpRecorder();
-});
-afterEach(async () => {
-  if (daemon && daemon.child.exitCode === null) {
-    daemon.child.kill("SIGTERM");
-    await daemon.exited;
-  }
-  await http.close();
-  await ws.tmp.cleanup();
-});
+const backup = useBackupEnv({ seedRows: 20, http: true });
 
 async function closedPort(): Promise<number> {
   const server = createServer();
@@ -45,10 +22,10 @@ async function closedPort(): Promise<number> {
 }
 
 it("shows what failed in /health and /metrics but no token, password, SSH detail or drill command", async () => {
-  const keyFile = join(ws.tmp.path, "id_ed25519_backup_secret");
+  const keyFile = join(backup.ws.tmp.path, "id_ed25519_backup_secret");
   writeFileSync(keyFile, "not a real key\n", { mode: 0o600 });
   const deadPort = await closedPort();
-  http.script.push(...Array<number>(10).fill(500));
+  backup.http.script.push(...Array<number>(10).fill(500));
   const secrets = {
     password: "p4ssw0rd-heartbeat",
     heartbeatToken: "tok-heartbeat-9a8b7c",
@@ -61,16 +38,16 @@ it("shows what failed in /health and /metrics but no token, password, SSH detail
     drillToken: "drill-tok-42x",
   };
   const env = {
-    ...ws.env,
+    ...backup.ws.env,
     BACKUP_HEARTBEAT_URL: `http://hb:${secrets.password}@127.0.0.1:${deadPort}/ping/${secrets.heartbeatToken}?key=${secrets.queryKey}`,
-    BACKUP_NOTIFY_URL: `${http.url}/hooks/${secrets.notifyToken}`,
+    BACKUP_NOTIFY_URL: `${backup.http.url}/hooks/${secrets.notifyToken}`,
     BACKUP_REPLICA: `ssh://${secrets.sshUser}@${secrets.sshHost}:${deadPort}${secrets.sshFolder}`,
     BACKUP_SSH_KEY: keyFile,
     BACKUP_REPLICA_TIMEOUT: "10s",
     BACKUP_DRILL_COMMAND: `test "$DRILL_DB" = ${secrets.drillToken}`,
     BACKUP_ALERT_ATTEMPTS: "1",
   };
-  daemon = await startDaemonProcess(env);
+  const daemon = await backup.startDaemon(env);
   await daemon.waitForLine((line) => line.msg === "backup run finished");
   await daemon.waitForLine((line) => line.msg === "alert given up" && line.kind === "heartbeat");
   await daemon.waitForLine((line) => line.msg === "alert given up" && line.kind === "notify");
@@ -106,7 +83,7 @@ it("shows what failed in /health and /metrics but no token, password, SSH detail
 });
 
 it("sends the user:password of an alert URL as basic auth, which fetch() alone refuses", async () => {
-  const url = new URL(`${http.url}/ping/abc`);
+  const url = new URL(`${backup.http.url}/ping/abc`);
   url.username = "hb";
   url.password = "p4ss word";
   const alerts = new Alerts(
@@ -121,8 +98,8 @@ it("sends the user:password of an alert URL as basic auth, which fetch() alone r
     createLogger({ level: "silent" }),
   );
   expect(await alerts.heartbeat(true)).toBe(true);
-  expect(http.requests).toHaveLength(1);
-  expect(http.requests[0]!.url).toBe("/ping/abc");
-  const header = String(http.requests[0]!.headers.authorization);
+  expect(backup.http.requests).toHaveLength(1);
+  expect(backup.http.requests[0]!.url).toBe("/ping/abc");
+  const header = String(backup.http.requests[0]!.headers.authorization);
   expect(header).toBe(`Basic ${Buffer.from("hb:p4ss word").toString("base64")}`);
 });
