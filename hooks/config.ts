@@ -19,13 +19,29 @@ const gitBool = z.preprocess(
     })
     .transform((value) => ["true", "yes", "on", "1", ""].includes(value)),
 );
+
+/**
+ * A count written as plain decimal digits (surrounding whitespace is trimmed), as a number.
+ * Not `Number(value)`: it reads `0x10` as 16, `1e3` as 1000 and an empty value as 0, so an
+ * admin's typo would silently become some other setting.
+ */
+function wholeNumber(error: string) {
+  return z
+    .string({ error })
+    .trim()
+    .regex(/^\d+$/, { error })
+    .transform((digits) => Number(digits));
+}
+
+const LINES = "must be a whole number of lines from 10 to 10000";
 // At most a day: a push nobody can wait for is a mistake, and longer timers overflow (Node and
 // bun fire a timer of more than 2^31 ms at once, which timed every test run out immediately).
-const seconds = z.coerce
-  .number({ error: "must be a whole number of seconds" })
-  .int({ error: "must be a whole number of seconds" })
-  .min(1, { error: "must be at least 1 second" })
-  .max(86_400, { error: "must be at most 86400 seconds (one day)" });
+const seconds = wholeNumber("must be a whole number of seconds").pipe(
+  z
+    .number()
+    .min(1, { error: "must be at least 1 second" })
+    .max(86_400, { error: "must be at most 86400 seconds (one day)" }),
+);
 const command = z.string().trim().min(1, { error: "must not be empty" });
 const names = z
   .array(z.string().trim().min(1))
@@ -65,11 +81,8 @@ const HookConfigSchema = z.object({
   // Reuse installed dependencies kept read-only under cacheDir (hooks/dep-cache.ts).
   reuseDependencies: gitBool.default(true),
   progressInterval: seconds.default(10),
-  tailLines: z.coerce
-    .number({ error: "must be a whole number of lines from 10 to 10000" })
-    .int({ error: "must be a whole number of lines from 10 to 10000" })
-    .min(10, { error: "must be a whole number of lines from 10 to 10000" })
-    .max(10_000, { error: "must be a whole number of lines from 10 to 10000" })
+  tailLines: wholeNumber(LINES)
+    .pipe(z.number().min(10, { error: LINES }).max(10_000, { error: LINES }))
     .default(150),
   // Resource limits of the install and test commands; see hooks/limits.ts for the defaults.
   limitProcesses: limitProcessesSchema,

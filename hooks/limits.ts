@@ -41,12 +41,15 @@ const DEFAULT_CPU_SECONDS = 300;
 export const CPU_GRACE_SECONDS = 5;
 
 const OFF = /^\s*(0|unlimited)\s*$/i;
+const DIGITS = /^\s*\d+\s*$/;
 const UNITS: Record<string, number> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
 
 const count = (what: string) =>
   z
     .string()
-    .refine((value) => OFF.test(value) || /^\s*\d+\s*$/.test(value), {
+    // Plain decimal digits only: Number() would also read `0x10`, `1e3` and `1.0`. Above 2^53
+    // the digits no longer name one number, and `ulimit` would be given `1e+21`.
+    .refine((value) => OFF.test(value) || (DIGITS.test(value) && Number.isSafeInteger(+value)), {
       error: `must be a whole number of ${what}, or 0 / unlimited for no limit`,
     })
     .transform((value) => (OFF.test(value) ? null : Number(value)));
