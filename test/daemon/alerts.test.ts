@@ -1,8 +1,8 @@
-import { createServer } from "node:net";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Alerts, heartbeatUrlFor, type AlertConfig } from "../../daemon/alerts.js";
 import { createLogger } from "../../shared/log.js";
 import { startHttpRecorder, type HttpRecorder } from "../support/http-recorder.js";
+import { freePort } from "../support/free-port.js";
 
 const log = createLogger({ level: "silent" });
 let http: HttpRecorder;
@@ -23,15 +23,6 @@ function alerts(overrides: Partial<AlertConfig>): Alerts {
     },
     log,
   );
-}
-
-/** A port nothing listens on: bound, then released. */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe("heartbeat", () => {
@@ -86,7 +77,7 @@ describe("notify", () => {
   });
 
   it("gives up after the configured attempts without throwing when the endpoint is dead", async () => {
-    const port = await deadPort();
+    const port = await freePort();
     const result = alerts({ notifyUrl: `http://127.0.0.1:${port}/hook`, attempts: 2 }).notify(
       "replica",
       "target down",

@@ -4,7 +4,6 @@
 // `npm ci --omit=dev`, must give a working guardrail-backup.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -13,6 +12,7 @@ import { writeBackup } from "../support/backup-fixture.js";
 import { makeWorkspace, runCli, seedDatabase, type Workspace } from "../support/backup-env.js";
 import { readDockerfile, type Stage } from "../support/dockerfile.js";
 import { PROJECT } from "../support/forgejo-repo.js";
+import { freePort } from "../support/free-port.js";
 
 const stages = readDockerfile(PROJECT);
 const runtime = stages.at(-1)!;
@@ -72,14 +72,6 @@ function runHealthcheckWithOutput(env: Record<string, string>) {
   const [command, ...args] = runtime.healthcheck!.cmd;
   const result = spawnSync(command!, args, { cwd: PROJECT, env, encoding: "utf8" });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function workspace(): Promise<Workspace> {

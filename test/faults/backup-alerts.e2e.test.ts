@@ -2,11 +2,11 @@
 // against the real daemon: backups keep running while an alert waits, each attempt has a
 // deadline, and the failure is logged and shown in /health and /metrics.
 import { rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
 import { type DaemonProcess } from "../support/backup-env.js";
 import { processesUsing } from "../support/processes.js";
 import { useBackupEnv } from "../support/use-backup-env.js";
+import { freePort } from "../support/free-port.js";
 
 const backup = useBackupEnv({ seedRows: 50, http: true });
 
@@ -22,15 +22,6 @@ async function stopCleanly(d: DaemonProcess): Promise<void> {
   d.child.kill("SIGTERM");
   expect(await d.exited).toBe(0);
   expect(processesUsing(backup.ws.tmp.path)).toEqual([]);
-}
-
-/** A port on which nothing listens: connection refused. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe("alert endpoint faults", () => {
@@ -73,7 +64,7 @@ describe("alert endpoint faults", () => {
   });
 
   it("goes on after a refused heartbeat and a notification answered with 500, and recovers when they answer", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     backup.http.script.push(500, 500);
     const daemon = await backup.startDaemon({
       ...backup.ws.env,

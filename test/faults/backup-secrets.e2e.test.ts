@@ -3,28 +3,20 @@
 // answers must name what failed without the alert tokens, passwords, SSH user, host, folder
 // and key files, or the drill command.
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { Alerts } from "../../daemon/alerts.js";
 import { createLogger } from "../../shared/log.js";
 import { expect, it } from "vitest";
 import { runCli } from "../support/backup-env.js";
 import { useBackupEnv } from "../support/use-backup-env.js";
+import { freePort } from "../support/free-port.js";
 
 const backup = useBackupEnv({ seedRows: 20, http: true });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 it("shows what failed in /health and /metrics but no token, password, SSH detail or drill command", async () => {
   const keyFile = join(backup.ws.tmp.path, "id_ed25519_backup_secret");
   writeFileSync(keyFile, "not a real key\n", { mode: 0o600 });
-  const deadPort = await closedPort();
+  const deadPort = await freePort();
   backup.http.script.push(...Array<number>(10).fill(500));
   const secrets = {
     password: "p4ssw0rd-heartbeat",

@@ -3,10 +3,11 @@
 // that says what to install, never a skipped one.
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { dir, type DirectoryResult } from "tmp-promise";
+import { freePort } from "./free-port.js";
 
 export interface TestSshd {
   port: number;
@@ -42,7 +43,7 @@ export async function startSshd(): Promise<TestSshd> {
   // sshd insists on its privilege separation folder even when it never changes user.
   if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
 
-  const port = await sparePort();
+  const port = await freePort();
   const config = join(tmp.path, "sshd_config");
   writeFileSync(
     config,
@@ -86,14 +87,6 @@ export async function startSshd(): Promise<TestSshd> {
       await tmp.cleanup();
     },
   };
-}
-
-async function sparePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Resolves once sshd accepts connections; rejects with its log if it exits first. */
