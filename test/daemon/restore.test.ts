@@ -5,7 +5,6 @@ import {
   chownSync,
   chmodSync,
   existsSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
   statSync,
@@ -13,14 +12,15 @@ import {
   writeFileSync,
   copyFileSync,
 } from "node:fs";
-import { join } from "node:path";
-import { dir, type DirectoryResult } from "tmp-promise";
+import { dirname, join } from "node:path";
+import type { DirectoryResult } from "tmp-promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../shared/log.js";
 import { restoreBackup, RestoreRefusedError } from "../../daemon/restore.js";
 import { BackupUnusableError } from "../../daemon/unpack.js";
 import { createTasksDatabase, writeBackup } from "../support/backup-fixture.js";
 import { killApp, startApp } from "../support/app-process.js";
+import { makeWorkspace } from "../support/backup-env.js";
 
 const log = createLogger({ level: "silent" });
 
@@ -51,11 +51,8 @@ let backupDir: string;
 let db: string;
 
 beforeEach(async () => {
-  tmp = await dir({ unsafeCleanup: true });
-  appDir = join(tmp.path, "data");
-  backupDir = join(appDir, "backups");
-  mkdirSync(backupDir, { recursive: true });
-  db = join(appDir, "tasks.db");
+  ({ tmp, db, dir: backupDir } = await makeWorkspace());
+  appDir = dirname(db);
 });
 afterEach(async () => tmp.cleanup());
 

@@ -3,7 +3,7 @@
 // deadline, and the failure is logged and shown in /health and /metrics.
 import { rmSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { type DaemonProcess } from "../support/backup-env.js";
+import type { DaemonProcess } from "../support/backup-env.js";
 import { processesUsing } from "../support/processes.js";
 import { useBackupEnv } from "../support/use-backup-env.js";
 import { freePort } from "../support/free-port.js";

@@ -13,12 +13,12 @@ import {
   truncateSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { dir, type DirectoryResult } from "tmp-promise";
+import type { DirectoryResult } from "tmp-promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { killApp, startApp } from "../support/app-process.js";
-import { CLI, query, runCli, type CliResult } from "../support/backup-env.js";
+import { CLI, makeWorkspace, query, runCli, type CliResult } from "../support/backup-env.js";
 import { createTasksDatabase, writeBackup, type FixtureBackup } from "../support/backup-fixture.js";
 import { mountSmallDisk } from "../support/small-disk.js";
 import { asTestUser, chownToTestUser } from "../support/unprivileged.js";
@@ -30,11 +30,8 @@ let db: string;
 let backup: FixtureBackup;
 
 beforeEach(async () => {
-  tmp = await dir({ unsafeCleanup: true });
-  data = join(tmp.path, "data");
-  backups = join(data, "backups");
-  mkdirSync(backups, { recursive: true });
-  db = join(data, "tasks.db");
+  ({ tmp, db, dir: backups } = await makeWorkspace());
+  data = dirname(db);
   createTasksDatabase(db, 5);
   backup = writeBackup(db, backups, new Date("2026-11-01T03:00:00Z"));
   createTasksDatabase(db, 2); // the live database moves on: 7 rows, the backup has 5
