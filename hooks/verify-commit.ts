@@ -6,6 +6,7 @@ import type { HookConfig } from "./config.js";
 import { failIfDiskFull } from "./disk-space.js";
 import { buildTestEnvironment } from "./environment.js";
 import { installDependencies } from "./install.js";
+import { refuseUnsafeInstallFiles } from "./install-files.js";
 import { limitsOf } from "./limits.js";
 import type { FailedTest, TestCounts } from "./junit.js";
 import { shortSha } from "./refs.js";
@@ -75,6 +76,7 @@ async function verifyIn(
   const short = shortSha(sha);
   await exportCommit(options.repoDir, sha, workspace.tree, workspace.root);
   const cwd = await resolveWorkdir(workspace.tree, config.workdir, sha);
+  await refuseUnsafeInstallFiles(workspace.tree, cwd, sha);
 
   const common = {
     sha,
@@ -97,6 +99,8 @@ async function verifyIn(
     return failed(kind, config.installCommand, install.step, undefined, [], elapsed());
   }
 
+  // Again: the install ran pushed code (lifecycle scripts) that may have made new symlinks.
+  await refuseUnsafeInstallFiles(workspace.tree, cwd, sha);
   const tests = await runTests({ ...common, command: config.testCommand }, workspace.root);
   if (!tests.step.ok) {
     await failIfDiskFull(dirname(workspace.root), `testing ${short}`);
