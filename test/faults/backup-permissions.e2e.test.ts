@@ -3,21 +3,14 @@
 // writes them, so a chmod after the fact would not pass.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { LOCK_FILE } from "../../daemon/lock.js";
 import { LOG_FILE } from "../../daemon/record.js";
-import { makeWorkspace, seedDatabase, type Workspace } from "../support/backup-env.js";
+import { seedDatabase } from "../support/backup-env.js";
 import { expectOnlyVerifiedBackups, spawnCli, waitFor } from "../support/backup-faults.js";
+import { useBackupEnv } from "../support/use-backup-env.js";
 
-let ws: Workspace;
-
-beforeEach(async () => {
-  ws = await makeWorkspace();
-});
-
-afterEach(async () => {
-  await ws.tmp.cleanup();
-});
+const backup = useBackupEnv();
 
 /** Every mode seen for each name in `dir` until `stop` is called, polled every millisecond. */
 function watchModes(dir: string) {
@@ -50,14 +43,14 @@ function watchModes(dir: string) {
 
 describe("file modes under umask 000", () => {
   it("`once` creates missing folders 0700, and its temporary files, lock, backup, manifest and log are 0600 from creation", async () => {
-    seedDatabase(ws.db, 60_000, 400);
-    const dir = join(ws.tmp.path, "made", "by-sidecar");
+    seedDatabase(backup.ws.db, 60_000, 400);
+    const dir = join(backup.ws.tmp.path, "made", "by-sidecar");
     const watcher = watchModes(dir);
-    const run = spawnCli(["once"], { ...ws.env, BACKUP_DIR: dir }, { umask: "000" });
+    const run = spawnCli(["once"], { ...backup.ws.env, BACKUP_DIR: dir }, { umask: "000" });
     expect(await run.exited, run.stderr()).toBe(0);
     const seen = watcher.stop();
 
-    for (const folder of [join(ws.tmp.path, "made"), dir]) {
+    for (const folder of [join(backup.ws.tmp.path, "made"), dir]) {
       expect((statSync(folder).mode & 0o777).toString(8), folder).toBe("700");
     }
     const names = [...seen.keys()];
@@ -66,16 +59,16 @@ describe("file modes under umask 000", () => {
     expect(names).toContain(LOCK_FILE);
     expect(names).toContain(LOG_FILE);
     for (const [name, modes] of seen) expect([...modes], name).toEqual(["600"]);
-    const [backup] = await expectOnlyVerifiedBackups(dir);
-    expect(names).toContain(backup);
+    const [newest] = await expectOnlyVerifiedBackups(dir);
+    expect(names).toContain(newest);
   });
 
   it("the daemon writes its backups, manifests and log 0600 as well", async () => {
-    seedDatabase(ws.db, 1000);
-    const watcher = watchModes(ws.dir);
+    seedDatabase(backup.ws.db, 1000);
+    const watcher = watchModes(backup.ws.dir);
     const daemon = spawnCli(
       ["run"],
-      { ...ws.env, BACKUP_PORT: "0", BACKUP_SCHEDULE: "0 3 * * *" },
+      { ...backup.ws.env, BACKUP_PORT: "0", BACKUP_SCHEDULE: "0 3 * * *" },
       { umask: "000" },
     );
     // No backup yet: it catches up at start.
@@ -88,12 +81,12 @@ describe("file modes under umask 000", () => {
     expect(await daemon.exited).toBe(0);
     const seen = watcher.stop();
 
-    const [backup] = await expectOnlyVerifiedBackups(ws.dir);
-    const final = readdirSync(ws.dir);
-    expect(final).toEqual(expect.arrayContaining([backup!, LOG_FILE]));
+    const [newest] = await expectOnlyVerifiedBackups(backup.ws.dir);
+    const final = readdirSync(backup.ws.dir);
+    expect(final).toEqual(expect.arrayContaining([newest!, LOG_FILE]));
     for (const [name, modes] of seen) expect([...modes], name).toEqual(["600"]);
     for (const name of final) {
-      expect((statSync(join(ws.dir, name)).mode & 0o777).toString(8), name).toBe("600");
+      expect((statSync(join(backup.ws.dir, name)).mode & 0o777).toString(8), name).toBe("600");
     }
   });
 });
