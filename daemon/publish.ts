@@ -2,6 +2,7 @@
 import { link, open, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GuardrailError } from "../shared/errors.js";
+import type { BackupSlot } from "./backup-slot.js";
 import { failpoint } from "./failpoint.js";
 import { formatBackupName, manifestNameFor, TEMP_PREFIX, type Manifest } from "./manifest.js";
 
@@ -13,20 +14,20 @@ export interface Published {
 
 /**
  * Publishes the gzip at `tempGzip` (already fsynced) as `<database>-YYYYMMDD-HHmm[-N].sqlite3.gz`
- * for `time`, with `manifest` (its `file` is filled in here) beside it. Names are taken with
- * link(2), which fails instead of overwriting, so a name in use moves on to the next sequence
- * number. The manifest goes first: a crash between the two leaves a manifest without a backup,
+ * in `slot` (backup-slot.ts), with `manifest` (its `file` is filled in here) beside it. Names
+ * are taken with link(2), which fails instead of overwriting, so a name in use (a run that
+ * raced this one) moves on to the next sequence number. The manifest goes first: a crash between the two leaves a manifest without a backup,
  * which the next run removes, never a backup that looks unverified. Removes `tempGzip`.
  */
 export async function publishBackup(
   dir: string,
   tempGzip: string,
   database: string,
-  time: Date,
+  slot: BackupSlot,
   manifest: Omit<Manifest, "file">,
 ): Promise<Published> {
-  for (let sequence = 1; sequence < 1000; sequence++) {
-    const file = formatBackupName(database, time, sequence);
+  for (let sequence = slot.sequence; sequence < slot.sequence + 1000; sequence++) {
+    const file = formatBackupName(database, slot.time, sequence);
     const path = join(dir, file);
     const manifestPath = join(dir, manifestNameFor(file));
     const tempManifest = join(dir, `${TEMP_PREFIX}${manifestNameFor(file)}`);
@@ -48,7 +49,7 @@ export async function publishBackup(
     await syncDir(dir);
     return { file, path, manifestPath };
   }
-  throw new GuardrailError(`no free backup name in ${dir} for ${time.toISOString()}`);
+  throw new GuardrailError(`no free backup name in ${dir} for ${slot.time.toISOString()}`);
 }
 
 /** link(2) that reports an existing target as false instead of throwing. */

@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { describeError, GuardrailError } from "../shared/errors.js";
 import { Field, type Logger } from "../shared/log.js";
+import { nextBackupSlot } from "./backup-slot.js";
 import { checkGzip, compressFile } from "./compress.js";
 import type { BackupConfig } from "./config.js";
 import { removeLeftovers } from "./leftovers.js";
@@ -168,9 +169,16 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupResult
       host: hostname(),
       guardrailVersion: GUARDRAIL_VERSION,
     };
-    const published = await step("publish", () =>
-      publishBackup(config.dir, gzipPath, base, startedAt, manifest),
-    );
+    const published = await step("publish", async () => {
+      const slot = await nextBackupSlot(config.dir, base, startedAt);
+      if (slot.clockBehind) {
+        logger.warn(
+          { newest: slot.clockBehind, clock: startedAt.toISOString() },
+          "clock is behind the newest backup: named after it",
+        );
+      }
+      return publishBackup(config.dir, gzipPath, base, slot, manifest);
+    });
     Object.assign(result, published, { manifest: { ...manifest, file: published.file } });
     result.bytes = {
       uncompressed: digests.uncompressed.bytes,

@@ -135,6 +135,19 @@ describe("one backup", () => {
     }
   });
 
+  it("keeps the newest run when runs in one minute are pruned between them", async () => {
+    seedDatabase(ws.db, 10);
+    const runs: BackupResult[] = [];
+    for (let i = 0; i < 3; i++) {
+      const pruned = configFor({ ...ws.env });
+      runs.push(await runBackup({ config: pruned, logger, prune: true }));
+    }
+    expect(runs.map((run) => run.outcome)).toEqual(["ok", "ok", "ok"]);
+    // One day bucket: retention keeps one backup, and it must be the last run's.
+    const kept = files().filter((file) => file.endsWith(".sqlite3.gz"));
+    expect(kept).toEqual([runs[2]!.file]);
+  });
+
   it("fails a corrupt source loudly, publishes nothing and leaves older backups untouched", async () => {
     seedDatabase(ws.db, 3000, 200);
     const good = await backup();
