@@ -10,7 +10,7 @@ import { listBackups } from "./catalog.js";
 import { inspectDatabase } from "./inspect-db.js";
 import { readJournalMode, setJournalMode, type JournalMode } from "./journal-mode.js";
 import { TEMP_PREFIX, databaseBaseName, type Manifest } from "./manifest.js";
-import { canSeeOpenFiles, findOpenHolders } from "./open-files.js";
+import { refuseIfInUse } from "./restore-guard.js";
 import {
   RestoreRefusedError,
   asideSuffix,
@@ -49,6 +49,8 @@ export interface RestoreReport {
   durationMs: number;
   /** Shell commands that put the old database back (run with the app stopped). */
   undo: string[];
+  /** What the last check for other processes using the database found (restore-guard.ts). */
+  inUseCheck: string;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
   const started = performance.now();
   const target = await resolveRestoreTarget(request.to);
   const backupPath = await resolveBackup(request, target);
-  await refuseIfOpen(target, request.force, log);
+  await refuseIfInUse(target, request.force, log);
 
   const manifest = await readManifestFor(backupPath);
   if (manifest.database.name !== databaseBaseName(target.path)) {
@@ -74,6 +76,7 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
   const temp = join(target.dir, `${TEMP_PREFIX}restore-${randomBytes(6).toString("hex")}`);
   let suffix: string;
   let journal: { mode: JournalMode; why: string };
+  let inUseCheck: string;
   try {
     await unpackBackup(backupPath, manifest, temp);
     const facts = inspectRestored(temp, backupPath);
@@ -86,7 +89,8 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
     // VACUUM INTO wrote a rollback-mode file; the app expects what it had (see journal-mode.ts).
     if (journal.mode === "wal") setJournalMode(temp, "wal");
     if (target.original) await keepOwnerAndMode(temp, target);
-    await refuseIfOpen(target, request.force, log);
+    // Again just before the move: the app may have started during the unpack.
+    inUseCheck = await refuseIfInUse(target, request.force, log);
     suffix = await asideSuffix(target.companions, request.now ?? new Date());
   } catch (error) {
     await rm(temp, { force: true });
@@ -117,6 +121,7 @@ export async function restoreBackup(request: RestoreRequest, log: Logger): Promi
     journalModeReason: journal.why,
     durationMs: Math.round(performance.now() - started),
     undo: undoCommands(target, movedAside),
+    inUseCheck,
   };
   log.info(
     { [Field.file]: backupPath, [Field.db]: target.path, [Field.durationMs]: report.durationMs },
@@ -168,20 +173,4 @@ async function resolveBackup(request: RestoreRequest, target: RestoreTarget): Pr
   }
   if (!request.backup) throw new RestoreRefusedError("name a backup to restore, or use --latest");
   return resolveBackupPath(request.backup, request.backupDir);
-}
-
-async function refuseIfOpen(target: RestoreTarget, force: boolean, log: Logger): Promise<void> {
-  if (!(await canSeeOpenFiles())) {
-    log.warn({ [Field.db]: target.path }, "restore cannot see open files without /proc");
-  }
-  const holders = await findOpenHolders(target.companions);
-  if (holders.length === 0) return;
-  const who = holders.map((h) => `${h.command} (pid ${h.pid})`).join(", ");
-  if (force) {
-    log.warn({ [Field.db]: target.path, holders: who }, "restore forced over open database");
-    return;
-  }
-  throw new RestoreRefusedError(`${target.path} is open in ${who}`, {
-    hint: "stop the app first (restoring under a running app mixes old and new pages), or pass --force",
-  });
 }

@@ -44,6 +44,7 @@ export function restoreCommand(): Command {
             `restored ${report.backup}`,
             `    into ${report.database} (${report.bytes} bytes, ${report.durationMs} ms; integrity_check ok)`,
             `journal_mode ${report.journalMode} (${report.journalModeReason})`,
+            `in-use check: ${report.inUseCheck}`,
             ...report.movedAside.map(({ from, to }) => `moved aside ${from} -> ${to}`),
             report.movedAside.length === 0 ? "there was no database to move aside" : "",
             "to undo, with the app stopped:",
