@@ -1,5 +1,6 @@
 // Where a restore writes, what is already there, and the file moves: the database and its
-// -wal/-shm companions move aside together, so a restore never blends old WAL pages into new data.
+// -wal/-shm/-journal companions move aside together, so a restore never blends old WAL pages or
+// a hot rollback journal into new data.
 import { chmod, chown, realpath, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { GuardrailError } from "../shared/errors.js";
@@ -12,8 +13,8 @@ export interface RestoreTarget {
   /** Absolute path of the database, its folder resolved through symlinks. */
   path: string;
   dir: string;
-  /** The database, -wal and -shm paths, in that order. */
-  companions: [string, string, string];
+  /** The database, -wal, -shm and -journal paths, in that order. */
+  companions: [string, string, string, string];
   /** Owner and mode of the current database, kept for the restored file. */
   original: { uid: number; gid: number; mode: number } | undefined;
 }
@@ -37,7 +38,7 @@ export async function resolveRestoreTarget(to: string): Promise<RestoreTarget> {
   return {
     path,
     dir,
-    companions: [path, `${path}-wal`, `${path}-shm`],
+    companions: [path, `${path}-wal`, `${path}-shm`, `${path}-journal`],
     original: info && { uid: info.uid, gid: info.gid, mode: info.mode & 0o7777 },
   };
 }

@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { createRequire } from "node:module";
 import {
   chownSync,
   chmodSync,
@@ -23,6 +24,7 @@ import { killApp, startApp } from "../support/app-process.js";
 import { makeWorkspace } from "../support/backup-env.js";
 
 const log = createLogger({ level: "silent" });
+const require = createRequire(import.meta.url);
 
 function countRows(path: string): number {
   const db = new Database(path, { readonly: true });
@@ -108,6 +110,39 @@ describe("restore", () => {
     execFileSync("sh", ["-c", report.undo.join(" && ")]);
     expect(snapshotFolder(appDir)).toEqual(before);
     expect(countRows(db)).toBe(25 + 7);
+  });
+
+  it("moves a crashed rollback-mode app's hot journal aside, so it is never replayed into the restored file", async () => {
+    createTasksDatabase(db, 6);
+    const backup = writeBackup(db, backupDir, new Date("2026-11-01T03:00:00Z"));
+    // The app, in rollback-journal mode, dies in the middle of a large write transaction: its
+    // -journal holds the old pages and is hot (no process holds the lock any more).
+    const crash = `
+      const Database = require(${JSON.stringify(require.resolve("better-sqlite3"))});
+      const db = new Database(${JSON.stringify(db)});
+      db.pragma("journal_mode = DELETE");
+      db.pragma("cache_size = 2");
+      db.exec("BEGIN");
+      const insert = db.prepare("INSERT INTO tasks (title) VALUES (?)");
+      for (let i = 0; i < 2000; i++) insert.run("x".repeat(200));
+      process.kill(process.pid, "SIGKILL");`;
+    expect(() => execFileSync(process.execPath, ["-e", crash])).toThrow();
+    expect(statSync(`${db}-journal`).size).toBeGreaterThan(0);
+
+    const report = await restoreBackup(
+      { backup: backup.file, latest: false, to: db, force: false, backupDir },
+      log,
+    );
+
+    expect(report.movedAside.map((m) => m.from)).toContain(`${db}-journal`);
+    expect(existsSync(`${db}-journal`)).toBe(false);
+    expect(countRows(db)).toBe(6);
+    const check = new Database(db, { readonly: true });
+    try {
+      expect(check.pragma("integrity_check", { simple: true })).toBe("ok");
+    } finally {
+      check.close();
+    }
   });
 
   it("refuses while another process has the database open, and --force overrides", async () => {
