@@ -1,5 +1,6 @@
 // Reading the failing tests out of bun's JUnit report.
-import { readFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { open } from "node:fs/promises";
 import { XMLParser } from "fast-xml-parser";
 
 export interface TestCounts {
@@ -25,12 +26,20 @@ interface Node {
   [key: string]: unknown;
 }
 
-/** Parses a JUnit file; undefined when it is missing or unreadable (the tests never got there). */
+/** A report larger than this is not read: real ones of thousands of tests stay far below. */
+const MAX_REPORT_BYTES = 16 * 2 ** 20;
+
+/**
+ * Parses a JUnit file; undefined when it is missing or unreadable (the tests never got there),
+ * or not a plain file of reasonable size. The pushed tests can write where the report goes, so
+ * a fifo (which would block this read forever), a symlink to /dev/zero or a huge file in its
+ * place is no report, never a hang or a memory blow-up of the hook.
+ */
 export async function readJunitReport(
   path: string,
   messageLines = 6,
 ): Promise<JunitReport | undefined> {
-  const xml = await readFile(path, "utf8").catch(() => undefined);
+  const xml = await readPlainFile(path, MAX_REPORT_BYTES);
   if (!xml) return undefined;
 
   let root: Node;
@@ -85,5 +94,23 @@ function collectFailures(node: Node, path: string[], out: FailedTest[], messageL
         .filter((line) => line.trim() !== "")
         .slice(0, messageLines),
     });
+  }
+}
+
+/** The file's text when it is a regular file (not through a symlink) of at most `limit` bytes. */
+async function readPlainFile(path: string, limit: number): Promise<string | undefined> {
+  const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  const handle = await open(path, flags).catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const info = await handle.stat();
+    if (!info.isFile() || info.size > limit) return undefined;
+    const buffer = Buffer.alloc(info.size);
+    const { bytesRead } = await handle.read(buffer, 0, info.size, 0);
+    return buffer.subarray(0, bytesRead).toString("utf8");
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
   }
 }
