@@ -1,4 +1,5 @@
 // One backup at a time per folder, across processes: a lock file holding the owner's pid.
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { link, readFile, rename, rm, unlink, writeFile } from "node:fs/promises";
@@ -25,6 +26,14 @@ export interface Lock {
   release(): Promise<void>;
 }
 
+/**
+ * The lock files this process holds now. A lock naming this very pid is ours only if it is in
+ * here: otherwise it was left by an earlier process that had the same pid (a container restart
+ * makes the daemon pid 1 again) and is stale. Without this, a second acquire in this process (a
+ * SIGUSR1 backup during the start-up cleanup) would take over the lock of a run still going.
+ */
+const held = new Set<string>();
+
 interface LockOwner {
   pid: number;
   host: string;
@@ -45,12 +54,14 @@ export async function acquireLock(dir: string): Promise<Lock> {
 
   for (let attempt = 0; attempt < 10; attempt++) {
     if (await createLock(dir, path, owner)) {
+      held.add(path);
       let released = false;
       return {
         path,
         release: async () => {
           if (released) return;
           released = true;
+          held.delete(path);
           await unlink(path).catch(() => {});
         },
       };
@@ -58,7 +69,7 @@ export async function acquireLock(dir: string): Promise<Lock> {
     const holder = await readOwner(path);
     // Gone meanwhile: its holder just released it. Try again; never remove what was not read.
     if (holder === "missing") continue;
-    if (holder && isAlive(holder)) throw new BackupBusyError(path, holder.pid);
+    if (holder && isAlive(holder, path)) throw new BackupBusyError(path, holder.pid);
     await removeStale(dir, path, holder);
   }
   throw new GuardrailError(`cannot take the lock ${path}`, {
@@ -72,7 +83,7 @@ export async function acquireLock(dir: string): Promise<Lock> {
  * would look stale, for an instant, to a process reading it, which would then take it too.
  */
 async function createLock(dir: string, path: string, owner: LockOwner): Promise<boolean> {
-  const temp = join(dir, `${TEMP_PREFIX}lock-${process.pid}`);
+  const temp = join(dir, `${TEMP_PREFIX}lock-${process.pid}-${randomBytes(4).toString("hex")}`);
   await rm(temp, { force: true });
   await writeFile(temp, JSON.stringify(owner) + "\n", { flag: "wx", mode: 0o600 });
   try {
@@ -98,7 +109,10 @@ async function createLock(dir: string, path: string, owner: LockOwner): Promise<
  * several simultaneous starts can cause it. A kernel lock (flock) would close it; Node has none.
  */
 async function removeStale(dir: string, path: string, stale: LockOwner | undefined) {
-  const aside = join(dir, `${TEMP_PREFIX}stale-lock-${process.pid}`);
+  const aside = join(
+    dir,
+    `${TEMP_PREFIX}stale-lock-${process.pid}-${randomBytes(4).toString("hex")}`,
+  );
   try {
     await rename(path, aside);
   } catch (error) {
@@ -131,10 +145,10 @@ async function readOwner(path: string): Promise<LockOwner | undefined | "missing
   }
 }
 
-function isAlive(owner: LockOwner): boolean {
+function isAlive(owner: LockOwner, path: string): boolean {
   // A lock from another host (a shared volume) cannot be checked by pid: treat it as held.
   if (owner.host !== hostname()) return true;
-  if (owner.pid === process.pid) return false;
+  if (owner.pid === process.pid) return held.has(path);
   try {
     process.kill(owner.pid, 0);
     return true;
