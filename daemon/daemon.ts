@@ -49,7 +49,10 @@ export interface Daemon {
   backupNow(reason: string): Promise<void>;
 }
 
-/** Starts the daemon: HTTP server first (so health is visible during catch-up), then the schedule. */
+/**
+ * Starts the daemon: signal handlers, then the HTTP server (so health is visible during
+ * catch-up), then the schedule.
+ */
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ base: { [Field.component]: "daemon" } });

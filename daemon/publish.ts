@@ -16,8 +16,9 @@ export interface Published {
  * Publishes the gzip at `tempGzip` (already fsynced) as `<database>-YYYYMMDD-HHmm[-N].sqlite3.gz`
  * in `slot` (backup-slot.ts), with `manifest` (its `file` is filled in here) beside it. Names
  * are taken with link(2), which fails instead of overwriting, so a name in use (a run that
- * raced this one) moves on to the next sequence number. The manifest goes first: a crash between the two leaves a manifest without a backup,
- * which the next run removes, never a backup that looks unverified. Removes `tempGzip`.
+ * raced this one) moves on to the next sequence number. The manifest goes first: a crash
+ * between the two leaves a manifest without a backup, which the next run removes, never a
+ * backup that looks unverified. Removes `tempGzip`.
  */
 export async function publishBackup(
   dir: string,

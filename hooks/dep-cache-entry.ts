@@ -44,9 +44,10 @@ export function copyReadOnly(from: string, to: string): void {
 }
 
 /**
- * A digest of the tree's shape and of each file's identity, size, mode and modification time:
- * a write, an added, removed or replaced file, or a chmod changes it. It does not read file
- * contents, so a change made on purpose with the modification time put back goes unseen.
+ * A digest of the tree's shape and of each file's identity, size, mode, modification time and
+ * status-change time: a write, an added, removed or replaced file, or a chmod changes it. It
+ * reads no contents, but ctime cannot be set back by an ordinary user, so a write made on
+ * purpose with the modification time and mode put back still shows.
  */
 export function fingerprintTree(root: string): string {
   const hash = createHash("sha256");
@@ -54,19 +55,20 @@ export function fingerprintTree(root: string): string {
     for (const name of readdirSync(dir).sort()) {
       const path = join(dir, name);
       const info = lstatSync(path);
-      hash.update(`${rel}/${name}\0${info.mode}\0${info.size}\0${info.mtimeMs}\0${info.ino}\n`);
+      const identity = [info.mode, info.size, info.mtimeMs, info.ctimeMs, info.ino];
+      hash.update(`${rel}/${name}\0${identity.join("\0")}\n`);
       if (info.isDirectory()) visit(path, `${rel}/${name}`);
     }
   };
   const top = lstatSync(root);
-  hash.update(`.\0${top.mode}\0${top.mtimeMs}\0${top.ino}\n`);
+  hash.update(`.\0${top.mode}\0${top.mtimeMs}\0${top.ctimeMs}\0${top.ino}\n`);
   visit(root, ".");
   return hash.digest("hex");
 }
 
 /**
- * Makes `projectDir/<folder>` (node_modules) a new, writable folder holding one symlink per top-level name
- * of the entry's `modules`. Tests can add files beside the packages (tools keep caches in
+ * Makes `projectDir/<folder>` (node_modules) a new, writable folder holding one symlink per
+ * top-level name of the entry's `modules`. Tests can add files beside the packages (tools keep caches in
  * node_modules/.cache) but cannot write into the packages, which are the shared read-only copy.
  * Module resolution follows the links to the entry, where each package finds the others.
  */

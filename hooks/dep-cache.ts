@@ -36,6 +36,7 @@ export interface EntryRecord {
 }
 
 const LINKS = ".guardrail-node_modules";
+const INSTALLED_ASIDE = ".guardrail-node_modules-installed";
 
 export type RestoreOutcome = "reused" | "missing" | "damaged";
 
@@ -110,10 +111,19 @@ export function openDependencyCache(cacheDir: string): DependencyCache {
         // tests on its own copy, which the next prune removes once this process is gone.
         entry = staging;
       }
-      // Links first under another name, so that a failure leaves the installed folder in place.
+      // Links first under another name, then two renames, so that the tests see either the
+      // installed folder or the links, never a half-removed one; the installed copy goes last,
+      // and a failure to remove it costs only disk until the workspace is removed.
       linkModules(join(entry, "node_modules"), projectDir, LINKS);
-      rmSync(installed, { recursive: true, force: true });
-      renameSync(join(projectDir, LINKS), installed);
+      const aside = join(projectDir, INSTALLED_ASIDE);
+      renameSync(installed, aside);
+      try {
+        renameSync(join(projectDir, LINKS), installed);
+      } catch (error) {
+        renameSync(aside, installed);
+        throw error;
+      }
+      rmSync(aside, { recursive: true, force: true, maxRetries: 0 });
       pruneDependencyCache(root, KEEP_ENTRIES);
     },
   };
