@@ -68,9 +68,10 @@ export function fingerprintTree(root: string): string {
 
 /**
  * Makes `projectDir/<folder>` (node_modules) a new, writable folder holding one symlink per
- * top-level name of the entry's `modules`. Tests can add files beside the packages (tools keep caches in
- * node_modules/.cache) but cannot write into the packages, which are the shared read-only copy.
- * Module resolution follows the links to the entry, where each package finds the others.
+ * top-level name of the entry's `modules`. Tests can add files beside the packages (tools keep
+ * caches in node_modules/.cache) but cannot write into the packages, which are the shared
+ * read-only copy. Module resolution follows the links to the entry, where each package finds
+ * the others.
  */
 export function linkModules(modules: string, projectDir: string, folder = "node_modules"): void {
   const target = join(projectDir, folder);
