@@ -14,7 +14,7 @@
 // left. Killed, it never closes; the kernel drops its lock, and the parent waits for that.
 import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
-import { stat } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { readJournalMode } from "./journal-mode.js";
 
 const betterSqlite3 = createRequire(import.meta.url).resolve("better-sqlite3");
@@ -63,7 +63,27 @@ export async function probeSqliteLock(path: string): Promise<LockProbe> {
   if (mode === "wal" && !wal) {
     return { state: "free", why: "a WAL database without a -wal file has no open connection" };
   }
+  // A rollback journal beside the database: an app is in a write, or crashed in one. Opening
+  // the database would roll that journal back, writing the very files restore is about to move
+  // aside, so the probe does not open it and cannot tell.
+  // The kernel's lock table tells the two apart without opening anything.
+  const journal = await stat(`${path}-journal`).catch(() => undefined);
+  if (mode !== "wal" && journal && journal.size > 0) {
+    if (await hasKernelLock(info.ino)) return { state: "in-use", code: "LOCKED (/proc/locks)" };
+    return {
+      state: "unknown",
+      reason:
+        "a rollback journal (-journal) is beside it and nobody holds a lock: an app crashed mid-write",
+    };
+  }
   return runProbe(path);
+}
+
+/** True when /proc/locks lists a lock on the file with inode `ino` (any process, any user). */
+async function hasKernelLock(ino: number): Promise<boolean> {
+  const table = await readFile("/proc/locks", "utf8").catch(() => "");
+  // "1: POSIX  ADVISORY  WRITE 1234 08:01:123456 1073741824 1073741824": maj:min:inode.
+  return table.split("\n").some((line) => line.split(/\s+/)[5]?.split(":")[2] === String(ino));
 }
 
 async function runProbe(path: string): Promise<LockProbe> {

@@ -72,11 +72,33 @@ describe("probeSqliteLock", () => {
     );
     try {
       await once(holder.stdout!, "data");
-      expect(await probeSqliteLock(db)).toEqual({ state: "in-use", code: "SQLITE_BUSY" });
+      // Its -journal exists, so the kernel's lock table answers, without opening the database.
+      expect(await probeSqliteLock(db)).toEqual({ state: "in-use", code: "LOCKED (/proc/locks)" });
     } finally {
       holder.kill("SIGKILL");
       await once(holder, "exit");
     }
+  });
+
+  it("does not open a database whose crashed rollback-mode app left a hot journal", async () => {
+    const setup = new Database(db);
+    setup.exec("CREATE TABLE t (x)");
+    setup.close();
+    const crash = `const db = new (require("better-sqlite3"))(process.argv[1]);
+      db.pragma("cache_size = 2");
+      db.exec("BEGIN");
+      for (let i = 0; i < 2000; i++) db.prepare("INSERT INTO t VALUES (?)").run("x".repeat(200));
+      process.kill(process.pid, "SIGKILL");`;
+    const child = spawn(process.execPath, ["-e", crash, db], { stdio: "ignore" });
+    await once(child, "exit");
+    const before = bytesOf([db, `${db}-journal`]);
+    expect(before[1]).toBeDefined();
+
+    const probe = await probeSqliteLock(db);
+
+    expect(probe).toEqual({ state: "unknown", reason: expect.stringMatching(/crashed mid-write/) });
+    // Opening it would have rolled the journal back into the database and deleted it.
+    expect(bytesOf([db, `${db}-journal`])).toEqual(before);
   });
 
   it("cannot tell for a file that is not a SQLite database, and says why", async () => {
