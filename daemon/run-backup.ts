@@ -9,6 +9,7 @@ import { Field, type Logger } from "../shared/log.js";
 import { nextBackupSlot } from "./backup-slot.js";
 import { checkGzip, compressFile } from "./compress.js";
 import type { BackupConfig } from "./config.js";
+import { armedFailpoint } from "./failpoint.js";
 import { removeLeftovers } from "./leftovers.js";
 import { acquireLock, BackupBusyError } from "./lock.js";
 import { databaseBaseName, TEMP_PREFIX, type Manifest } from "./manifest.js";
@@ -126,6 +127,13 @@ export async function runBackup(options: RunBackupOptions): Promise<BackupResult
     }
   };
 
+  const armed = armedFailpoint();
+  if (armed) {
+    logger.warn(
+      { failpoint: armed },
+      "test-only GUARDRAIL_TEST_STOP_AT is set: this process will stop itself there; unset it",
+    );
+  }
   let lock;
   try {
     lock = await step("lock", () => acquireLock(config.dir));

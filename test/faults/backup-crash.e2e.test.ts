@@ -150,6 +150,10 @@ describe("the sidecar killed with SIGKILL mid-backup", () => {
     const run = await stoppedAt("publish:linked");
     run.child.kill("SIGKILL");
     expect(await run.exited).toBe("SIGKILL");
+    // A failpoint that leaked into a deployment would show in its log at every run.
+    expect(run.lines.map((line) => line.msg)).toContain(
+      "test-only GUARDRAIL_TEST_STOP_AT is set: this process will stop itself there; unset it",
+    );
 
     expect(await expectOnlyVerifiedBackups(backup.ws.dir)).toHaveLength(2);
     expect(temporaryNames(backup.ws.dir).some((file) => file.endsWith(".gz"))).toBe(true);
