@@ -6,8 +6,7 @@
 // - after the clock was set back, the name stays at the newest backup's minute, with the next
 //   sequence number, so the freshest copy is not pruned as "older". The manifest's `createdAt`
 //   keeps the clock's own time.
-import { readdir } from "node:fs/promises";
-import { parseBackupName } from "./manifest.js";
+import { listBackups } from "./catalog.js";
 
 export interface BackupSlot {
   /** The minute for the name (UTC). */
@@ -18,22 +17,20 @@ export interface BackupSlot {
   clockBehind?: string;
 }
 
-/** The name slot for a backup of `database` started at `now` in `dir`. */
+/**
+ * The name slot for a backup of `database` started at `now` in `dir`. Only verified backups
+ * (with their manifest) count: a stray file that merely looks like a backup, say one copied in
+ * by hand with a name far in the future, must not decide the names of every later backup.
+ */
 export async function nextBackupSlot(
   dir: string,
   database: string,
   now: Date,
 ): Promise<BackupSlot> {
   const minute = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
-  let newest: { file: string; time: number; sequence: number } | undefined;
-  for (const file of await readdir(dir)) {
-    const name = parseBackupName(file);
-    if (!name || name.database !== database) continue;
-    const time = name.time.getTime();
-    if (!newest || time > newest.time || (time === newest.time && name.sequence > newest.sequence))
-      newest = { file, time, sequence: name.sequence };
-  }
-  if (!newest || newest.time < minute.getTime()) return { time: minute, sequence: 1 };
-  const slot = { time: new Date(newest.time), sequence: newest.sequence + 1 };
-  return newest.time > minute.getTime() ? { ...slot, clockBehind: newest.file } : slot;
+  // Newest first, by the time in the name, then the sequence.
+  const newest = (await listBackups(dir, database)).find((entry) => entry.verified);
+  if (!newest || newest.name.time < minute) return { time: minute, sequence: 1 };
+  const slot = { time: newest.name.time, sequence: newest.name.sequence + 1 };
+  return newest.name.time > minute ? { ...slot, clockBehind: newest.file } : slot;
 }
