@@ -65,6 +65,27 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // endpoint that hangs (BACKUP_ALERT_TIMEOUT per attempt, with retries) must not make the
   // scheduler skip the next slot as "a backup is running".
   let reporting: Promise<void> = Promise.resolve();
+  // At most one delivery runs and one waits: when endpoints are slower than the schedule, the
+  // waiting one is replaced by the newest run's, so the queue cannot grow and no stale
+  // heartbeat arrives after a newer failure.
+  let waiting: BackupResult | undefined;
+  const report = (result: BackupResult) => {
+    if (waiting) {
+      logger.warn({ replaced: waiting.startedAt }, "alerts of an earlier run dropped: still busy");
+      waiting = result;
+      return;
+    }
+    waiting = result;
+    reporting = reporting.then(async () => {
+      const latest = waiting!;
+      waiting = undefined;
+      for (const extension of extensions) {
+        await extension.afterRun?.(latest).catch((error: unknown) => {
+          logger.error({ [Field.err]: error }, "after-run report failed");
+        });
+      }
+    });
+  };
 
   const backups = () => listBackups(config.dir, base);
   const lastGood = async () => {
@@ -96,13 +117,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       .then((result) => {
         lastResult = result;
         metrics.observe(result);
-        reporting = reporting.then(async () => {
-          for (const extension of extensions) {
-            await extension.afterRun?.(result).catch((error: unknown) => {
-              logger.error({ [Field.err]: error }, "after-run report failed");
-            });
-          }
-        });
+        report(result);
       })
       .finally(() => {
         running = undefined;
@@ -202,6 +217,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const port = (server.address() as AddressInfo).port;
   const removed = await removeLeftoversIfIdle(config.dir);
   if (removed.length > 0) logger.warn({ files: removed }, "leftovers of an earlier run removed");
+  // A SIGTERM during start-up has already stopped everything: start nothing after it.
+  if (stopping) return { port, stopped, stop, backupNow };
   void scheduler.start();
   extensionStops = extensions.map((extension) => extension.start?.());
   logger.info(

@@ -63,6 +63,28 @@ describe("alert endpoint faults", () => {
     await stopCleanly(daemon);
   });
 
+  it("keeps one delivery waiting, the newest run's, when runs finish faster than a hanging endpoint", async () => {
+    backup.http.script.push(...Array<"hang">(20).fill("hang"));
+    const daemon = await backup.startDaemon({
+      ...backup.ws.env,
+      BACKUP_HEARTBEAT_URL: `${backup.http.url}/ping/slow`,
+      BACKUP_ALERT_TIMEOUT: "10s",
+      BACKUP_ALERT_ATTEMPTS: "1",
+      BACKUP_GRACE: "1s",
+    });
+    await nth(daemon, "backup run finished", 1);
+    // While the first heartbeat hangs, three more runs finish: one waits, two are replaced.
+    for (let run = 2; run <= 4; run++) {
+      daemon.child.kill("SIGUSR1");
+      await nth(daemon, "backup run finished", run);
+    }
+    const dropped = daemon.lines.filter((line) =>
+      String(line.msg).startsWith("alerts of an earlier run"),
+    );
+    expect(dropped).toHaveLength(2);
+    await stopCleanly(daemon);
+  });
+
   it("goes on after a refused heartbeat and a notification answered with 500, and recovers when they answer", async () => {
     const port = await freePort();
     backup.http.script.push(500, 500);
