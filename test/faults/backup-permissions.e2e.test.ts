@@ -1,6 +1,7 @@
 // Backups hold the app's data: every file the sidecar writes is 0600 from the moment it exists,
-// and every folder it creates is 0700, even under umask 000. Files are watched while the run
-// writes them, so a chmod after the fact would not pass.
+// and every folder it creates is 0700, even under umask 000. Files are polled (every ~1 ms)
+// while the run writes them, so a file made with a looser mode and fixed later would most likely
+// be seen; the code opens them with mode 0600, which the poll cannot prove on its own.
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -1,6 +1,8 @@
 // Pushed tests that look for the repository they were pushed to: in their environment, with
 // git's own discovery, through relative paths above their checkout, and by running git to
 // change refs and config. None finds it, and the repository holds exactly what was pushed.
+// Not covered here, and possible (docs/security.md): reading the parents' /proc/<pid>/environ
+// or an absolute path to the repository, as the same user.
 import { describe, expect, test } from "vitest";
 import { repoState } from "../support/gate-faults.js";
 import { useForgejoRepo } from "../support/use-forgejo-repo.js";
@@ -8,7 +10,7 @@ import { useForgejoRepo } from "../support/use-forgejo-repo.js";
 const repo = useForgejoRepo();
 
 describe("tests that snoop for the repository", () => {
-  test("find nothing, change nothing, and the push lands with exactly its own objects", async () => {
+  test("find nothing through their environment, git or relative paths, change nothing, and the push lands with exactly its own objects", async () => {
     const sha = await repo().commitFixture("snoop");
     const before = await repoState(repo());
     const push = await repo().push(["origin", "main"], {

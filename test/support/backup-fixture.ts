@@ -1,7 +1,7 @@
 // Real SQLite databases and real backups (gzip + manifest with sha256 sums) for tests of restore,
 // drills and replicas, made the way the manifest contract describes them.
-// TODO(backup-fixture): switch to the issue-3 pipeline's `once` where a test needs real backups
-// from a live database; this helper stays for folders of many backups at chosen times.
+// Tests that need a backup of a live database take it with the real pipeline (`once`); this
+// helper is for folders of many backups at chosen times, which the pipeline cannot name.
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
