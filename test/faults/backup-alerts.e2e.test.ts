@@ -78,8 +78,11 @@ describe("alert endpoint faults", () => {
       daemon.child.kill("SIGUSR1");
       await nth(daemon, "backup run finished", run);
     }
-    const dropped = daemon.lines.filter((line) =>
-      String(line.msg).startsWith("alerts of an earlier run"),
+    // Logged right after each run's record line, so wait for the second one.
+    await nth(daemon, "alerts of an earlier run dropped: still busy", 2);
+    await nth(daemon, "backup run finished", 4);
+    const dropped = daemon.lines.filter(
+      (line) => line.msg === "alerts of an earlier run dropped: still busy",
     );
     expect(dropped).toHaveLength(2);
     await stopCleanly(daemon);
