@@ -1,13 +1,11 @@
 import Database from "better-sqlite3";
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import {
   chownSync,
   chmodSync,
   existsSync,
   readdirSync,
-  readFileSync,
   statSync,
   truncateSync,
   writeFileSync,
@@ -19,7 +17,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../shared/log.js";
 import { restoreBackup, RestoreRefusedError } from "../../daemon/restore.js";
 import { BackupUnusableError } from "../../daemon/unpack.js";
-import { createTasksDatabase, writeBackup } from "../support/backup-fixture.js";
+import { createTasksDatabase, folderDigest, writeBackup } from "../support/backup-fixture.js";
 import { killApp, startApp } from "../support/app-process.js";
 import { makeWorkspace } from "../support/backup-env.js";
 
@@ -33,18 +31,6 @@ function countRows(path: string): number {
   } finally {
     db.close();
   }
-}
-
-/** Every file in `folder` with the sha256 of its bytes: "nothing changed" made checkable. */
-function snapshotFolder(folder: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const name of readdirSync(folder).sort()) {
-    const path = join(folder, name);
-    result[name] = statSync(path).isFile()
-      ? createHash("sha256").update(readFileSync(path)).digest("hex")
-      : "dir";
-  }
-  return result;
 }
 
 let tmp: DirectoryResult;
@@ -74,7 +60,7 @@ describe("restore", () => {
     expect(existsSync(`${db}-wal`)).toBe(true);
     chownSync(db, 1234, 2345);
     chmodSync(db, 0o640);
-    const before = snapshotFolder(appDir);
+    const before = folderDigest(appDir);
 
     const report = await restoreBackup(
       {
@@ -108,7 +94,7 @@ describe("restore", () => {
 
     // The printed undo commands bring back the old database, WAL commits included.
     execFileSync("sh", ["-c", report.undo.join(" && ")]);
-    expect(snapshotFolder(appDir)).toEqual(before);
+    expect(folderDigest(appDir)).toEqual(before);
     expect(countRows(db)).toBe(25 + 7);
   });
 
@@ -150,12 +136,12 @@ describe("restore", () => {
     const backup = writeBackup(db, backupDir, new Date("2026-11-01T03:00:00Z"));
     const app = await startApp(db, 2);
     try {
-      const before = snapshotFolder(appDir);
+      const before = folderDigest(appDir);
       const request = { backup: backup.file, latest: false, to: db, force: false, backupDir };
       const refused = restoreBackup(request, log);
       await expect(refused).rejects.toThrow(RestoreRefusedError);
       await expect(refused).rejects.toThrow(/is open in node \(pid \d+\)/);
-      expect(snapshotFolder(appDir)).toEqual(before);
+      expect(folderDigest(appDir)).toEqual(before);
 
       const report = await restoreBackup({ ...request, force: true }, log);
       expect(report.movedAside).toHaveLength(3);
@@ -173,8 +159,8 @@ describe("restore", () => {
       error: new (...args: never[]) => Error,
       message: RegExp,
     ): Promise<void> {
-      const before = snapshotFolder(appDir);
-      const backupsBefore = snapshotFolder(backupDir);
+      const before = folderDigest(appDir);
+      const backupsBefore = folderDigest(backupDir);
       const attempt = restoreBackup(
         {
           backup: request.backup,
@@ -187,8 +173,8 @@ describe("restore", () => {
       );
       await expect(attempt).rejects.toThrow(error);
       await expect(attempt).rejects.toThrow(message);
-      expect(snapshotFolder(appDir)).toEqual(before);
-      expect(snapshotFolder(backupDir)).toEqual(backupsBefore);
+      expect(folderDigest(appDir)).toEqual(before);
+      expect(folderDigest(backupDir)).toEqual(backupsBefore);
     }
 
     it("rejects a backup that does not exist", async () => {

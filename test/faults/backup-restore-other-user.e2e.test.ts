@@ -3,8 +3,7 @@
 // use. A restore that missed it would move the files aside under the app, which would then
 // commit into the moved-aside copy.
 import { spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { chmodSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { chmodSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { DirectoryResult } from "tmp-promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -16,7 +15,12 @@ import {
   type CliResult,
   type Writer,
 } from "../support/backup-env.js";
-import { createTasksDatabase, writeBackup, type FixtureBackup } from "../support/backup-fixture.js";
+import {
+  createTasksDatabase,
+  folderDigest,
+  writeBackup,
+  type FixtureBackup,
+} from "../support/backup-fixture.js";
 import { asTestUser, chownToTestUser } from "../support/unprivileged.js";
 
 let tmp: DirectoryResult;
@@ -50,18 +54,6 @@ function restoreAsTestUser(): CliResult {
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
-/** Every file in the data folder with the sha256 of its bytes. */
-function snapshot(): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const name of readdirSync(data).sort()) {
-    const path = join(data, name);
-    result[name] = statSync(path).isFile()
-      ? createHash("sha256").update(readFileSync(path)).digest("hex")
-      : "folder";
-  }
-  return result;
-}
-
 function expectRefusedAsInUse(result: CliResult): void {
   expect(result.status, result.stderr).toBe(1);
   expect(result.stdout).toBe("");
@@ -88,11 +80,11 @@ describe("restore as the database's owner while another user's app has it open",
   it("refuses with exit 1, names the database and --force, and leaves the database, -wal and -shm byte for byte in place; once the app stops it restores", async () => {
     writer = await startWriter(db, "hold", 20, { noCheckpoint: true });
     chownToTestUser(data);
-    const before = snapshot();
+    const before = folderDigest(data);
     expect(Object.keys(before)).toEqual(["backups", "tasks.db", "tasks.db-shm", "tasks.db-wal"]);
 
     expectRefusedAsInUse(restoreAsTestUser());
-    expect(snapshot()).toEqual(before);
+    expect(folderDigest(data)).toEqual(before);
     expect(await writer.stop()).toBe(20);
 
     const restored = restoreAsTestUser();

@@ -3,23 +3,19 @@
 // existing database (with its -wal/-shm) byte for byte as it was, with no temporary file left.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import {
-  chmodSync,
-  copyFileSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  truncateSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, copyFileSync, mkdirSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { DirectoryResult } from "tmp-promise";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { killApp, startApp } from "../support/app-process.js";
 import { CLI, makeWorkspace, query, runCli, type CliResult } from "../support/backup-env.js";
-import { createTasksDatabase, writeBackup, type FixtureBackup } from "../support/backup-fixture.js";
+import {
+  createTasksDatabase,
+  folderDigest,
+  writeBackup,
+  type FixtureBackup,
+} from "../support/backup-fixture.js";
 import { mountSmallDisk } from "../support/small-disk.js";
 import { asTestUser, chownToTestUser } from "../support/unprivileged.js";
 
@@ -38,18 +34,6 @@ beforeEach(async () => {
 });
 afterEach(async () => tmp.cleanup());
 
-/** Every file under `folder` (recursively) with the sha256 of its bytes. */
-function snapshot(folder: string): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
-    const path = join(entry.parentPath, entry.name);
-    result[path] = entry.isFile()
-      ? createHash("sha256").update(readFileSync(path)).digest("hex")
-      : "folder";
-  }
-  return result;
-}
-
 function restore(args: string[], env: Record<string, string> = {}): CliResult {
   return runCli(["restore", ...args], { BACKUP_DIR: backups, ...env });
 }
@@ -63,14 +47,14 @@ function expectRefused(result: CliResult, reason: RegExp, before: Record<string,
   expect(first).toMatch(reason);
   expect(rest.join("\n")).toMatch(/^hint: \S/);
   expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  expect(snapshot(data)).toEqual(before);
+  expect(folderDigest(data)).toEqual(before);
 }
 
 describe("restore refuses and changes nothing", () => {
   it("while the app has the database open, naming the process, with exit 1", async () => {
     const app = await startApp(db, 3);
     try {
-      const before = snapshot(data);
+      const before = folderDigest(data);
       const result = restore([backup.file, "--to", db]);
       expectRefused(result, new RegExp(`${db} is open in node \\(pid ${app.pid}\\)`), before);
     } finally {
@@ -79,20 +63,20 @@ describe("restore refuses and changes nothing", () => {
   });
 
   it("when the backup does not exist", () => {
-    const before = snapshot(data);
+    const before = folderDigest(data);
     expectRefused(restore(["tasks-20990101-0000.sqlite3.gz", "--to", db]), /no backup/, before);
   });
 
   it("when the backup is not gzip at all", () => {
     writeFileSync(backup.path, "this is plain text, not a gzip stream\n".repeat(50));
     fixManifestSize(backup);
-    const before = snapshot(data);
+    const before = folderDigest(data);
     expectRefused(restore([backup.file, "--to", db]), /not a valid gzip/, before);
   });
 
   it("when the gzip is truncated", () => {
     truncateSync(backup.path, Math.floor(statSync(backup.path).size / 2));
-    const before = snapshot(data);
+    const before = folderDigest(data);
     expectRefused(restore([backup.path, "--to", db]), /truncated or not a valid gzip/, before);
   });
 
@@ -104,7 +88,7 @@ describe("restore refuses and changes nothing", () => {
     manifest.compressed = { bytes: gz.length, sha256: sha256(gz) };
     manifest.uncompressed = { bytes: plain.length, sha256: sha256(plain) };
     writeFileSync(backup.manifestPath, JSON.stringify(manifest));
-    const before = snapshot(data);
+    const before = folderDigest(data);
     expectRefused(restore([backup.file, "--to", db]), /does not hold a SQLite database/, before);
   });
 
@@ -113,12 +97,12 @@ describe("restore refuses and changes nothing", () => {
     mkdirSync(other);
     copyFileSync(writeBackup(db, other, new Date("2026-11-01T03:00:00Z")).path, backup.path);
     fixManifestSize(backup);
-    const before = snapshot(data);
+    const before = folderDigest(data);
     expectRefused(restore([backup.file, "--to", db]), /does not match its manifest/, before);
   });
 
   it("when the target's folder does not exist", () => {
-    const before = snapshot(data);
+    const before = folderDigest(data);
     const missing = join(data, "no-such-folder", "tasks.db");
     expectRefused(restore([backup.file, "--to", missing]), /does not exist/, before);
   });
@@ -126,7 +110,7 @@ describe("restore refuses and changes nothing", () => {
   it("when the target is a folder", () => {
     const folder = join(data, "tasks.db.d");
     mkdirSync(folder);
-    const before = snapshot(data);
+    const before = folderDigest(data);
     expectRefused(restore([backup.file, "--to", folder]), /is not a database file/, before);
   });
 
@@ -134,7 +118,7 @@ describe("restore refuses and changes nothing", () => {
     chmodSync(tmp.path, 0o755);
     chownToTestUser(data);
     chmodSync(data, 0o555);
-    const before = snapshot(data);
+    const before = folderDigest(data);
     const [command, ...args] = asTestUser([process.execPath, CLI, "restore", backup.file]);
     const run = spawnSync(command!, [...args, "--to", db], {
       env: { PATH: process.env.PATH ?? "", BACKUP_DIR: backups },
@@ -157,12 +141,12 @@ describe("restore refuses and changes nothing", () => {
       mkdirSync(big);
       createTasksDatabase(join(big, "tasks.db"), 20_000);
       const large = writeBackup(join(big, "tasks.db"), big, new Date("2026-11-02T03:00:00Z"));
-      const before = snapshot(disk.path);
+      const before = folderDigest(disk.path);
       const result = restore([large.path, "--to", small]);
       expect(result.status, result.stderr).toBe(1);
       expect(result.stderr).toMatch(/^guardrail-backup: could not decompress .*ENOSPC/m);
       expect(result.stderr).toMatch(/^hint: check free space/m);
-      expect(snapshot(disk.path)).toEqual(before);
+      expect(folderDigest(disk.path)).toEqual(before);
       expect(query(small, "SELECT count(*) AS n FROM tasks")).toEqual([{ n: 1 }]);
     } finally {
       disk.release();

@@ -4,9 +4,9 @@
 // helper is for folders of many backups at chosen times, which the pipeline cannot name.
 import Database from "better-sqlite3";
 import { createHash } from "node:crypto";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import {
   databaseBaseName,
@@ -88,4 +88,19 @@ export function writeBackup(dbPath: string, dir: string, time: Date, sequence = 
   writeFileSync(path, gz, { mode: 0o600 });
   writeFileSync(manifestPath, JSON.stringify(manifest, null, 2), { mode: 0o600 });
   return { file, path, manifestPath, manifest };
+}
+
+/**
+ * Every entry under `folder` (recursively, by relative path) with the sha256 of a file's bytes
+ * or "folder": "nothing changed here" made checkable with one toEqual.
+ */
+export function folderDigest(folder: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name);
+    result[relative(folder, path)] = entry.isFile()
+      ? createHash("sha256").update(readFileSync(path)).digest("hex")
+      : "folder";
+  }
+  return result;
 }
