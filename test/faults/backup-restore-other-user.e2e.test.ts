@@ -81,7 +81,8 @@ describe("restore as the database's owner while another user's app has it open",
     writer = await startWriter(db, "hold", 20, { noCheckpoint: true });
     chownToTestUser(data);
     const before = folderDigest(data);
-    expect(Object.keys(before)).toEqual(["backups", "tasks.db", "tasks.db-shm", "tasks.db-wal"]);
+    const topLevel = Object.keys(before).filter((name) => !name.includes("/"));
+    expect(topLevel).toEqual(["backups", "tasks.db", "tasks.db-shm", "tasks.db-wal"]);
 
     expectRefusedAsInUse(restoreAsTestUser());
     expect(folderDigest(data)).toEqual(before);

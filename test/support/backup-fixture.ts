@@ -96,8 +96,10 @@ export function writeBackup(dbPath: string, dir: string, time: Date, sequence = 
  */
 export function folderDigest(folder: string): Record<string, string> {
   const result: Record<string, string> = {};
-  for (const entry of readdirSync(folder, { withFileTypes: true, recursive: true })) {
-    const path = join(entry.parentPath, entry.name);
+  const paths = readdirSync(folder, { withFileTypes: true, recursive: true })
+    .map((entry) => ({ entry, path: join(entry.parentPath, entry.name) }))
+    .sort((a, b) => a.path.localeCompare(b.path));
+  for (const { entry, path } of paths) {
     result[relative(folder, path)] = entry.isFile()
       ? createHash("sha256").update(readFileSync(path)).digest("hex")
       : "folder";
