@@ -54,6 +54,7 @@ export function runCommand(options: RunOptions): Promise<RunResult> {
     let timedOut = false;
     let aborted = false;
     let killTimer: NodeJS.Timeout | undefined;
+    let graceEndsAt: number | undefined;
 
     const emit = options.onLine ?? (() => {});
     const streams = [child.stdout, child.stderr].filter((s): s is Readable => s !== null);
@@ -61,10 +62,9 @@ export function runCommand(options: RunOptions): Promise<RunResult> {
 
     const stop = (signal: NodeJS.Signals) => {
       killTree(child.pid, runId, signal);
-      killTimer ??= setTimeout(
-        () => killTree(child.pid, runId, "SIGKILL"),
-        options.killGraceMs ?? 2000,
-      );
+      const grace = options.killGraceMs ?? 2000;
+      graceEndsAt ??= performance.now() + grace;
+      killTimer ??= setTimeout(() => killTree(child.pid, runId, "SIGKILL"), grace);
     };
     const deadline = setTimeout(() => {
       timedOut = true;
@@ -82,10 +82,13 @@ export function runCommand(options: RunOptions): Promise<RunResult> {
       options.signal?.removeEventListener("abort", onAbort);
       reject(error);
     });
-    child.once("exit", (exitCode, signal) => {
+    child.once("exit", async (exitCode, signal) => {
       clearTimeout(deadline);
-      clearTimeout(killTimer);
       options.signal?.removeEventListener("abort", onAbort);
+      // Stopped at the deadline or on abort: the shell that ran the command may die of the
+      // SIGTERM at once, but the processes under it still get their grace period to end.
+      if (graceEndsAt !== undefined) await treeGone(runId, graceEndsAt);
+      clearTimeout(killTimer);
       // The main process is gone; whatever it left behind goes too.
       killTree(child.pid, runId, "SIGKILL");
       // Give the pipes a moment to deliver what is buffered, then stop reading: an orphan that
@@ -108,6 +111,13 @@ export function runCommand(options: RunOptions): Promise<RunResult> {
       });
     });
   });
+}
+
+/** Resolves when no process carries the run marker any more, or at `until` (performance.now). */
+async function treeGone(runId: string, until: number): Promise<void> {
+  while (performance.now() < until && processesWithMarker(runId).length > 0) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50, until - performance.now())));
+  }
 }
 
 /** Sends `signal` to the process group of `pid` and to every process carrying the run marker. */
