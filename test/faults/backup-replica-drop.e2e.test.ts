@@ -128,6 +128,10 @@ it("leaves no partial file under a final name when the SSH session dies mid-tran
 
   expect(failed).toMatchObject({ target: "far", ok: false, copied: [] });
   expect(failed!.error).toMatch(/^rsync to far failed/);
+  // SIGKILL is not instant for a process inside a write on a busy disk: give them a moment.
+  for (let waited = 0; waited < 10_000 && killed.some(isAlive); waited += 20) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   expect(killed.filter(isAlive)).toEqual([]);
   // At most rsync's partial file is left (when rsync died before cleaning up), under the
   // temporary prefix, which the next run removes; nothing under a final name.
