@@ -82,7 +82,8 @@ export async function probeSqliteLock(path: string): Promise<LockProbe> {
 /** True when /proc/locks lists a lock on the file with inode `ino` (any process, any user). */
 async function hasKernelLock(ino: number): Promise<boolean> {
   const table = await readFile("/proc/locks", "utf8").catch(() => "");
-  // "1: POSIX  ADVISORY  WRITE 1234 08:01:123456 1073741824 1073741824": maj:min:inode.
+  // "1: POSIX  ADVISORY  WRITE 1234 08:01:123456 1073741824 1073741824": maj:min:inode. Only
+  // the inode is compared: a match on another device only makes restore refuse, never proceed.
   return table.split("\n").some((line) => line.split(/\s+/)[5]?.split(":")[2] === String(ino));
 }
 

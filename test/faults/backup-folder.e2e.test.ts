@@ -57,13 +57,20 @@ async function startDaemon(env: Record<string, string>, asUser = false) {
   // An answer from /health means the start-up code, signal handlers included, has run: before
   // that, SIGUSR1 would reach Node's default handler (the inspector), not the daemon's.
   await fetch(`http://127.0.0.1:${port}/health`).then((response) => response.body?.cancel());
+  /** Waits for the next run record after line `from` (finished, failed or skipped). */
+  const nextRun = async (from: number) => {
+    const isRun = (l: Record<string, unknown>) => String(l.msg).startsWith("backup run ");
+    await waitFor(() => daemon.lines.slice(from).some(isRun), alive, "a backup run");
+    return daemon.lines.slice(from).find(isRun)!;
+  };
   return {
     ...daemon,
-    /** Waits for the next run record after line `from` (finished, failed or skipped). */
-    nextRun: async (from: number) => {
-      const isRun = (l: Record<string, unknown>) => String(l.msg).startsWith("backup run ");
-      await waitFor(() => daemon.lines.slice(from).some(isRun), alive, "a backup run");
-      return daemon.lines.slice(from).find(isRun)!;
+    nextRun,
+    /** Asks for a backup now (SIGUSR1) and returns that run's record. */
+    backUpNow: () => {
+      const from = daemon.lines.length;
+      daemon.child.kill("SIGUSR1");
+      return nextRun(from);
     },
     health: async () => {
       const response = await fetch(`http://127.0.0.1:${port}/health`);
@@ -96,18 +103,14 @@ describe("a read-only backup folder (as an ordinary user)", () => {
     const older = hashFinalFiles(backup.ws.dir);
 
     chmodSync(backup.ws.dir, 0o500);
-    let from = daemon.lines.length;
-    daemon.child.kill("SIGUSR1");
-    const failed = await daemon.nextRun(from);
+    const failed = await daemon.backUpNow();
     expect(failed.msg).toBe("backup run failed");
     expect(failed.error).toContain(`BACKUP_DIR (${backup.ws.dir}) is not writable by this user`);
     expect((await daemon.health()).status).toBe(503);
     expect(hashFinalFiles(backup.ws.dir)).toEqual(older);
 
     chmodSync(backup.ws.dir, 0o700);
-    from = daemon.lines.length;
-    daemon.child.kill("SIGUSR1");
-    expect((await daemon.nextRun(from)).msg).toBe("backup run finished");
+    expect((await daemon.backUpNow()).msg).toBe("backup run finished");
     expect((await daemon.health()).status).toBe(200);
     daemon.child.kill("SIGTERM");
     expect(await daemon.exited).toBe(0);
@@ -123,9 +126,7 @@ describe("a missing backup folder", () => {
     const away = `${backup.ws.dir}.away`;
     renameSync(backup.ws.dir, away);
 
-    let from = daemon.lines.length;
-    daemon.child.kill("SIGUSR1");
-    const failed = await daemon.nextRun(from);
+    const failed = await daemon.backUpNow();
     expect(failed.msg).toBe("backup run failed");
     expect(failed.error).toContain(`BACKUP_DIR (${backup.ws.dir}) no longer exists`);
     expect(failed.hint).toContain("is its volume mounted?");
@@ -134,9 +135,7 @@ describe("a missing backup folder", () => {
 
     renameSync(away, backup.ws.dir);
     expect(hashFinalFiles(backup.ws.dir)).toEqual(older);
-    from = daemon.lines.length;
-    daemon.child.kill("SIGUSR1");
-    expect((await daemon.nextRun(from)).msg).toBe("backup run finished");
+    expect((await daemon.backUpNow()).msg).toBe("backup run finished");
     expect((await daemon.health()).status).toBe(200);
     daemon.child.kill("SIGTERM");
     expect(await daemon.exited).toBe(0);
